@@ -1,1 +1,46 @@
-//! placeholder
+//! jailnet's config model: what the user wrote, checked. No I/O, no clock, no randomness.
+//!
+//! - [`doc`] parses TOML into a tree that keeps the byte span of every key and value, and
+//!   reads tables while recording every problem (unknown keys get a "did you mean").
+//! - [`load`] reads that tree into a typed [`Config`] ([`config`]): names ([`names`]),
+//!   addresses ([`net`]) and the small value languages ([`syntax`]) are checked here.
+//! - [`validate`] checks what spans objects: references, subnets, duplicates, reachability.
+//! - [`alloc`] chooses what was left to jailnet (`auto` addresses and MACs, host-side
+//!   interface names), deterministically and stably.
+//! - [`iocage`] reads iocage/libioc property syntax into the same model.
+//! - [`diag`] renders problems as `FILE:LINE:COL: error: …` with a hint.
+//!
+//! [`check`] runs load + validate and is what the CLI calls.
+
+pub mod alloc;
+pub mod config;
+pub mod diag;
+pub mod doc;
+pub mod iocage;
+pub mod load;
+pub mod names;
+pub mod net;
+pub mod syntax;
+pub mod validate;
+
+pub use config::Config;
+pub use diag::{Diagnostic, Diagnostics};
+
+/// Load and validate `text`. The config is usable only when the diagnostics are empty.
+pub fn check(text: &str) -> (Config, Diagnostics) {
+    let (cfg, mut d) = load::load(text);
+    if d.is_empty() {
+        d = validate::validate(&cfg);
+    } else {
+        // Report cross-object problems too, except ones that follow from a value that
+        // failed to load (a switch that did not parse is not "unknown").
+        let loaded_names: Vec<String> = cfg.switches.keys().cloned().collect();
+        let failed_switch = |m: &str| m.contains("unknown switch") && !loaded_names.is_empty();
+        for x in validate::validate(&cfg).0 {
+            if !failed_switch(&x.message) {
+                d.push(x);
+            }
+        }
+    }
+    (cfg, d.sorted())
+}

@@ -1,0 +1,485 @@
+//! `Netlink`: one synchronous NETLINK_ROUTE socket bound to one namespace, and
+//! `Request`: one typed rtnetlink request waiting to be sent. Owns framing,
+//! sequence numbers, acks (with extended-ack text), multipart dumps and batching.
+
+use std::io;
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use netlink_packet_core::{
+    NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_ACK_TLVS, NLM_F_CAPPED,
+    NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_REQUEST,
+};
+use netlink_packet_route::RouteNetlinkMessage;
+use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
+
+use crate::error::{Error, Result};
+use crate::netns::NsFd;
+
+/// How long to wait for a reply before giving up with [`Error::Timeout`].
+const REPLY_TIMEOUT: Duration = Duration::from_secs(60);
+/// Receive buffer: large enough for the kernel's biggest dump datagram (32 KiB).
+const RECV_BUF: usize = 64 * 1024;
+/// Requests per datagram in a batch; keeps the acks well under the socket's rcvbuf.
+const BATCH_CHUNK: usize = 64;
+/// A dump interrupted by a concurrent change is retried this many times.
+const DUMP_RETRIES: usize = 5;
+/// `NLMSGERR_ATTR_MSG`: the extended-ack text.
+const NLMSGERR_ATTR_MSG: u16 = 1;
+
+/// A synchronous rtnetlink connection. The socket belongs to the namespace it was
+/// opened in for its whole life, whatever thread later uses it.
+#[derive(Debug)]
+pub struct Netlink {
+    socket: Socket,
+    seq: u32,
+    recv: Vec<u8>,
+    send: Vec<u8>,
+    label: String,
+}
+
+/// One rtnetlink request (acked), built by the typed constructors in the
+/// resource modules. `'a` ties it to any namespace fd it carries.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    pub(crate) message: RouteNetlinkMessage,
+    pub(crate) flags: u16,
+    pub(crate) op: String,
+    pub(crate) _fd: PhantomData<&'a NsFd>,
+}
+
+impl<'a> Request<'a> {
+    pub(crate) fn new(message: RouteNetlinkMessage, flags: u16, op: String) -> Request<'a> {
+        Request {
+            message,
+            flags,
+            op,
+            _fd: PhantomData,
+        }
+    }
+
+    /// What the request does, e.g. `create veth jh0 (peer eth0 in netns j1)`.
+    pub fn describe(&self) -> &str {
+        &self.op
+    }
+}
+
+impl Netlink {
+    /// Open a connection in the calling thread's network namespace.
+    pub fn open() -> Result<Netlink> {
+        let mut socket =
+            Socket::new(NETLINK_ROUTE).map_err(|e| Error::socket("socket(NETLINK_ROUTE)", e))?;
+        socket
+            .bind_auto()
+            .map_err(|e| Error::socket("bind", e))?;
+        socket
+            .connect(&SocketAddr::new(0, 0))
+            .map_err(|e| Error::socket("connect", e))?;
+        // Best effort: older kernels lack these; errors then just carry less text.
+        let _ = socket.set_ext_ack(true);
+        let _ = socket.set_cap_ack(true);
+        set_recv_timeout(&socket, REPLY_TIMEOUT)?;
+        Ok(Netlink {
+            socket,
+            seq: 0,
+            recv: Vec::with_capacity(RECV_BUF),
+            send: Vec::new(),
+            label: "current netns".to_string(),
+        })
+    }
+
+    /// Open a connection inside namespace `ns` (the socket is created on a
+    /// thread that entered `ns`; the caller's thread is untouched).
+    pub fn open_in(ns: &NsFd) -> Result<Netlink> {
+        let mut nl = ns.run(Netlink::open)??;
+        nl.label = ns.label().to_string();
+        Ok(nl)
+    }
+
+    /// Which namespace this connection talks to (for messages).
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// Send one request and wait for its ack.
+    pub fn execute(&mut self, req: Request<'_>) -> Result<()> {
+        let mut results = self.execute_batch(vec![req]);
+        results.pop().unwrap_or(Ok(()))
+    }
+
+    /// Send many requests, packed many to a datagram, and collect every ack.
+    /// The kernel handles each request independently: one failure does not stop
+    /// the others. Results come back in request order.
+    pub fn execute_batch(&mut self, reqs: Vec<Request<'_>>) -> Vec<Result<()>> {
+        let mut out = Vec::with_capacity(reqs.len());
+        let mut reqs = reqs.into_iter().peekable();
+        while reqs.peek().is_some() {
+            let chunk: Vec<Request<'_>> = reqs.by_ref().take(BATCH_CHUNK).collect();
+            match self.send_chunk(&chunk) {
+                Ok(first_seq) => out.extend(self.collect_acks(first_seq, &chunk)),
+                Err(e) => {
+                    let msg = e.to_string();
+                    out.push(Err(e));
+                    for r in chunk.iter().skip(1) {
+                        out.push(Err(Error::Invalid {
+                            op: r.op.clone(),
+                            reason: format!("not sent: {msg}"),
+                        }));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Send every request and fail with the first error (all are still attempted).
+    pub fn execute_all(&mut self, reqs: Vec<Request<'_>>) -> Result<()> {
+        self.execute_batch(reqs).into_iter().collect()
+    }
+
+    /// Run a dump request and return every message of the reply.
+    pub(crate) fn dump(
+        &mut self,
+        message: RouteNetlinkMessage,
+        op: &str,
+    ) -> Result<Vec<RouteNetlinkMessage>> {
+        for _ in 0..DUMP_RETRIES {
+            let seq = self.next_seq();
+            let mut msg = NetlinkMessage::new(
+                header(NLM_F_REQUEST | NLM_F_DUMP, seq),
+                NetlinkPayload::InnerMessage(message.clone()),
+            );
+            msg.finalize();
+            self.send.clear();
+            self.send.resize(msg.buffer_len(), 0);
+            msg.serialize(&mut self.send);
+            self.send_buf(op)?;
+            let mut items = Vec::new();
+            let mut interrupted = false;
+            'recv: loop {
+                self.recv_datagram(op)?;
+                for parsed in parse_datagram(&self.recv, op)? {
+                    let (hdr, payload) = parsed.into_parts();
+                    if hdr.sequence_number != seq {
+                        continue;
+                    }
+                    if hdr.flags & NLM_F_DUMP_INTR != 0 {
+                        interrupted = true;
+                    }
+                    match payload {
+                        NetlinkPayload::InnerMessage(m) => items.push(m),
+                        NetlinkPayload::Done(d) => {
+                            if d.code < 0 {
+                                return Err(kernel_error(op, -d.code, None));
+                            }
+                            break 'recv;
+                        }
+                        NetlinkPayload::Error(e) => match e.code {
+                            Some(code) => {
+                                let text = extack_message(hdr.flags, &e.header);
+                                return Err(kernel_error(op, -code.get(), text));
+                            }
+                            None => break 'recv,
+                        },
+                        _ => {}
+                    }
+                }
+            }
+            if !interrupted {
+                return Ok(items);
+            }
+        }
+        Err(Error::Kernel {
+            op: op.to_string(),
+            errno: libc::EINTR,
+            message: Some("dump kept being interrupted by concurrent changes".into()),
+        })
+    }
+
+    /// Send a request that returns exactly one message (a `GET` by key).
+    pub(crate) fn get_one(
+        &mut self,
+        message: RouteNetlinkMessage,
+        op: &str,
+    ) -> Result<RouteNetlinkMessage> {
+        let seq = self.next_seq();
+        let mut msg = NetlinkMessage::new(
+            header(NLM_F_REQUEST, seq),
+            NetlinkPayload::InnerMessage(message),
+        );
+        msg.finalize();
+        self.send.clear();
+        self.send.resize(msg.buffer_len(), 0);
+        msg.serialize(&mut self.send);
+        self.send_buf(op)?;
+        loop {
+            self.recv_datagram(op)?;
+            for parsed in parse_datagram(&self.recv, op)? {
+                let (hdr, payload) = parsed.into_parts();
+                if hdr.sequence_number != seq {
+                    continue;
+                }
+                match payload {
+                    NetlinkPayload::InnerMessage(m) => return Ok(m),
+                    NetlinkPayload::Error(e) => {
+                        let code = e.code.map_or(0, |c| c.get());
+                        let text = extack_message(hdr.flags, &e.header);
+                        return Err(kernel_error(op, -code, text));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn next_seq(&mut self) -> u32 {
+        self.seq = self.seq.wrapping_add(1);
+        if self.seq == 0 {
+            self.seq = 1;
+        }
+        self.seq
+    }
+
+    /// Serialize `chunk` back to back into one datagram; returns the first seq.
+    fn send_chunk(&mut self, chunk: &[Request<'_>]) -> Result<u32> {
+        self.send.clear();
+        let mut first = 0;
+        for (i, req) in chunk.iter().enumerate() {
+            let seq = self.next_seq();
+            if i == 0 {
+                first = seq;
+            }
+            let mut msg = NetlinkMessage::new(
+                header(NLM_F_REQUEST | NLM_F_ACK | req.flags, seq),
+                NetlinkPayload::InnerMessage(req.message.clone()),
+            );
+            msg.finalize();
+            let start = self.send.len();
+            let len = msg.buffer_len();
+            self.send.resize(start + align4(len), 0);
+            msg.serialize(&mut self.send[start..start + len]);
+        }
+        let op = chunk.first().map(|r| r.op.clone()).unwrap_or_default();
+        self.send_buf(&op)?;
+        Ok(first)
+    }
+
+    fn collect_acks(&mut self, first_seq: u32, chunk: &[Request<'_>]) -> Vec<Result<()>> {
+        let mut results: Vec<Option<Result<()>>> = (0..chunk.len()).map(|_| None).collect();
+        let mut pending = chunk.len();
+        while pending > 0 {
+            let op = chunk
+                .iter()
+                .zip(&results)
+                .find(|(_, r)| r.is_none())
+                .map(|(q, _)| q.op.clone())
+                .unwrap_or_default();
+            if let Err(e) = self.recv_datagram(&op) {
+                let msg = e.to_string();
+                for (slot, req) in results.iter_mut().zip(chunk) {
+                    if slot.is_none() {
+                        *slot = Some(Err(Error::Invalid {
+                            op: req.op.clone(),
+                            reason: format!("no ack: {msg}"),
+                        }));
+                    }
+                }
+                break;
+            }
+            let parsed = match parse_datagram(&self.recv, &op) {
+                Ok(p) => p,
+                Err(e) => {
+                    let msg = e.to_string();
+                    for (slot, req) in results.iter_mut().zip(chunk) {
+                        if slot.is_none() {
+                            *slot = Some(Err(Error::Decode {
+                                op: req.op.clone(),
+                                detail: msg.clone(),
+                            }));
+                        }
+                    }
+                    break;
+                }
+            };
+            for m in parsed {
+                let (hdr, payload) = m.into_parts();
+                let idx = hdr.sequence_number.wrapping_sub(first_seq) as usize;
+                let Some(slot) = results.get_mut(idx) else {
+                    continue;
+                };
+                if slot.is_some() {
+                    continue;
+                }
+                if let NetlinkPayload::Error(e) = payload {
+                    *slot = Some(match e.code {
+                        None => Ok(()),
+                        Some(code) => {
+                            let text = extack_message(hdr.flags, &e.header);
+                            Err(kernel_error(&chunk[idx].op, -code.get(), text))
+                        }
+                    });
+                    pending -= 1;
+                }
+            }
+        }
+        results
+            .into_iter()
+            .zip(chunk)
+            .map(|(r, q)| {
+                r.unwrap_or_else(|| {
+                    Err(Error::Decode {
+                        op: q.op.clone(),
+                        detail: "no ack".into(),
+                    })
+                })
+            })
+            .collect()
+    }
+
+    fn send_buf(&self, op: &str) -> Result<()> {
+        let n = self
+            .socket
+            .send(&self.send, 0)
+            .map_err(|e| Error::socket(format!("send {op}"), e))?;
+        if n != self.send.len() {
+            return Err(Error::socket(
+                format!("send {op}"),
+                io::Error::new(io::ErrorKind::WriteZero, "short netlink send"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn recv_datagram(&mut self, op: &str) -> Result<()> {
+        loop {
+            self.recv.clear();
+            match self.socket.recv(&mut self.recv, libc::MSG_TRUNC) {
+                Ok(n) if n > self.recv.capacity() => {
+                    return Err(Error::Decode {
+                        op: op.to_string(),
+                        detail: format!("reply of {n} bytes truncated"),
+                    })
+                }
+                Ok(_) => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    return Err(Error::Timeout {
+                        op: op.to_string(),
+                        secs: REPLY_TIMEOUT.as_secs(),
+                    })
+                }
+                Err(e) => return Err(Error::socket(format!("receive reply to {op}"), e)),
+            }
+        }
+    }
+}
+
+fn header(flags: u16, seq: u32) -> NetlinkHeader {
+    let mut h = NetlinkHeader::default();
+    h.flags = flags;
+    h.sequence_number = seq;
+    h
+}
+
+fn align4(n: usize) -> usize {
+    (n + 3) & !3
+}
+
+pub(crate) fn kernel_error(op: &str, errno: i32, message: Option<String>) -> Error {
+    Error::Kernel {
+        op: op.to_string(),
+        errno,
+        message,
+    }
+}
+
+/// Split one datagram into its netlink messages.
+fn parse_datagram(buf: &[u8], op: &str) -> Result<Vec<NetlinkMessage<RouteNetlinkMessage>>> {
+    let mut out = Vec::new();
+    let mut off = 0;
+    while buf.len() - off >= 16 {
+        let len = u32::from_ne_bytes([buf[off], buf[off + 1], buf[off + 2], buf[off + 3]]) as usize;
+        if len < 16 || off + len > buf.len() {
+            return Err(Error::Decode {
+                op: op.to_string(),
+                detail: format!("bad message length {len} at offset {off}"),
+            });
+        }
+        let msg = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&buf[off..off + len])
+            .map_err(|e| Error::Decode {
+                op: op.to_string(),
+                detail: e.to_string(),
+            })?;
+        out.push(msg);
+        off += align4(len);
+    }
+    Ok(out)
+}
+
+/// The extended-ack text in an NLMSG_ERROR payload (after the error code):
+/// the echoed request header (capped) or the whole request, then TLVs.
+fn extack_message(flags: u16, payload: &[u8]) -> Option<String> {
+    if flags & NLM_F_ACK_TLVS == 0 || payload.len() < 16 {
+        return None;
+    }
+    let echoed = if flags & NLM_F_CAPPED != 0 {
+        16
+    } else {
+        align4(u32::from_ne_bytes([payload[0], payload[1], payload[2], payload[3]]) as usize)
+    };
+    let mut tlvs = payload.get(echoed..)?;
+    while tlvs.len() >= 4 {
+        let len = u16::from_ne_bytes([tlvs[0], tlvs[1]]) as usize;
+        let kind = u16::from_ne_bytes([tlvs[2], tlvs[3]]) & 0x3fff;
+        if len < 4 || len > tlvs.len() {
+            return None;
+        }
+        if kind == NLMSGERR_ATTR_MSG {
+            let v = &tlvs[4..len];
+            let end = v.iter().position(|b| *b == 0).unwrap_or(v.len());
+            return Some(String::from_utf8_lossy(&v[..end]).into_owned());
+        }
+        tlvs = tlvs.get(align4(len)..).unwrap_or(&[]);
+    }
+    None
+}
+
+fn set_recv_timeout(socket: &Socket, d: Duration) -> Result<()> {
+    use std::os::fd::AsRawFd;
+    let tv = libc::timeval {
+        tv_sec: d.as_secs() as libc::time_t,
+        tv_usec: 0,
+    };
+    // SAFETY: valid fd and a correctly sized timeval.
+    let rc = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVTIMEO,
+            &tv as *const libc::timeval as *const libc::c_void,
+            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
+        )
+    };
+    if rc != 0 {
+        return Err(Error::socket("setsockopt(SO_RCVTIMEO)", io::Error::last_os_error()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extack_text_is_found_after_a_capped_header() {
+        let mut p = vec![0u8; 16];
+        let text = b"veth peer name in use\0";
+        let len = (4 + text.len()) as u16;
+        p.extend_from_slice(&len.to_ne_bytes());
+        p.extend_from_slice(&NLMSGERR_ATTR_MSG.to_ne_bytes());
+        p.extend_from_slice(text);
+        let got = extack_message(NLM_F_ACK_TLVS | NLM_F_CAPPED, &p);
+        assert_eq!(got.as_deref(), Some("veth peer name in use"));
+        assert_eq!(extack_message(NLM_F_CAPPED, &p), None);
+    }
+}

@@ -1,0 +1,53 @@
+//! jailnet-linux: the kernel-facing layer of jailnet's Linux backend.
+//!
+//! Everything here talks to the kernel directly — rtnetlink over a synchronous
+//! socket, `setns`/`unshare`/`mount` for namespaces, `/proc/sys`, and the
+//! `/dev/net/tun` ioctls — and never spawns a process. The layers, bottom up:
+//!
+//! - [`netns`]: named network namespaces compatible with iproute2 (`/run/netns/NAME`
+//!   bind mounts, so `ip netns list|exec` see them), and [`NsFd::run`] to run a
+//!   closure on a short-lived thread inside a namespace. The caller's thread
+//!   never changes namespace.
+//! - [`conn`]: [`Netlink`], one NETLINK_ROUTE socket opened inside one namespace
+//!   (a socket stays bound to the namespace it was created in), with acks,
+//!   extended-ack error text, multipart dumps, and batches of many requests per
+//!   datagram; and [`Request`], one typed request that can be executed alone or
+//!   in a batch.
+//! - Resources, one module each, each adding `Request` constructors (one kernel
+//!   request apiece) and `Netlink` convenience methods: [`link`] (dump, delete,
+//!   up/down, MTU, MAC, alias, master, bridge-port `isolated`, rename, move to a
+//!   netns), [`veth`] (peer born in another namespace), [`bridge`], [`vxlan`],
+//!   [`tap`] (ioctl-based: netlink cannot create tun/tap), [`address`], [`route`],
+//!   [`fdb`].
+//! - [`sysctl`]: `/proc/sys` reads and writes, optionally inside a namespace.
+//!
+//! Rules: every failure is a typed [`Error`] naming the operation; names are
+//! checked before they reach the kernel; nothing here decides *what* to change —
+//! that is the plan's job, this crate only carries it out.
+
+pub mod address;
+pub mod bridge;
+pub mod conn;
+pub mod error;
+pub mod fdb;
+pub mod link;
+pub mod netns;
+pub mod route;
+pub mod sysctl;
+pub mod tap;
+pub mod types;
+pub mod veth;
+pub mod vxlan;
+
+pub use address::{AddrOptions, Address};
+pub use bridge::BridgeSpec;
+pub use conn::{Netlink, Request};
+pub use error::{Error, Result};
+pub use fdb::FdbEntry;
+pub use link::{Link, VxlanInfo};
+pub use netns::{Netns, NsFd, NETNS_RUN_DIR};
+pub use route::{Route, TABLE_MAIN};
+pub use tap::{create_tap, create_tap_in};
+pub use types::{check_ifname, LinkRef, MacAddr, IFNAME_MAX};
+pub use veth::VethSpec;
+pub use vxlan::{VxlanSpec, VXLAN_PORT};

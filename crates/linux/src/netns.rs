@@ -1,0 +1,360 @@
+//! Named network namespaces the iproute2 way (`/run/netns/NAME` bind mounts), and
+//! running code inside a namespace on a dedicated, short-lived thread.
+//!
+//! `setns(CLONE_NEWNET)` only changes the calling *thread*, so nothing here ever
+//! moves the caller: creation unshares in a helper thread, and [`NsFd::run`]
+//! spawns a scoped thread that enters the namespace, runs the closure and exits.
+
+use std::ffi::CString;
+use std::fs::{self, File, OpenOptions};
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::error::{Error, Result};
+
+/// Where iproute2 keeps named namespaces.
+pub const NETNS_RUN_DIR: &str = "/run/netns";
+
+/// An open handle on a network namespace (an nsfs file descriptor). It keeps the
+/// namespace alive while open and is what `IFLA_NET_NS_FD` takes.
+#[derive(Debug)]
+pub struct NsFd {
+    file: File,
+    label: String,
+}
+
+/// A named network namespace, visible to `ip netns list` / `ip netns exec`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Netns {
+    name: String,
+    path: PathBuf,
+}
+
+/// Serializes the one-time "make /run/netns a shared mount point" step.
+static RUN_DIR_LOCK: Mutex<()> = Mutex::new(());
+
+impl NsFd {
+    /// The calling thread's current network namespace.
+    pub fn current() -> Result<NsFd> {
+        NsFd::open_path(Path::new("/proc/thread-self/ns/net"))
+    }
+
+    /// Open any nsfs path (`/run/netns/X`, `/proc/PID/ns/net`, …).
+    pub fn open_path(path: &Path) -> Result<NsFd> {
+        let file = File::open(path).map_err(|e| Error::io("open namespace", path, e))?;
+        Ok(NsFd {
+            file,
+            label: path.display().to_string(),
+        })
+    }
+
+    /// What this handle was opened from (for messages).
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// Run `f` on a new thread that has entered this namespace. The caller's
+    /// thread is untouched; sockets opened by `f` stay bound to this namespace.
+    pub fn run<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce() -> T + Send,
+        T: Send,
+    {
+        let fd = self.file.as_raw_fd();
+        std::thread::scope(|s| {
+            let handle = s.spawn(move || {
+                // SAFETY: `fd` is a valid nsfs descriptor borrowed for the scope.
+                let rc = unsafe { libc::setns(fd, libc::CLONE_NEWNET) };
+                if rc != 0 {
+                    return Err(Error::io(
+                        "setns into",
+                        self.label.clone(),
+                        io::Error::last_os_error(),
+                    ));
+                }
+                Ok(f())
+            });
+            handle
+                .join()
+                .map_err(|_| Error::ThreadPanicked(self.label.clone()))?
+        })
+    }
+}
+
+impl AsFd for NsFd {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.file.as_fd()
+    }
+}
+
+impl AsRawFd for NsFd {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.file.as_raw_fd()
+    }
+}
+
+impl Netns {
+    /// Create namespace `name`: a fresh net namespace bind-mounted at
+    /// `/run/netns/NAME`, with `/run/netns` made a shared mount point as
+    /// `ip netns add` does. Fails with [`Error::NetnsExists`] if it exists.
+    pub fn create(name: &str) -> Result<Netns> {
+        check_netns_name(name)?;
+        prepare_run_dir()?;
+        let ns = Netns::handle(name);
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .mode(0)
+            .open(&ns.path)
+            .map_err(|e| {
+                if e.kind() == io::ErrorKind::AlreadyExists {
+                    Error::NetnsExists(name.to_string())
+                } else {
+                    Error::io("create namespace file", &ns.path, e)
+                }
+            })?;
+        let target = ns.path.clone();
+        let made = std::thread::scope(|s| {
+            s.spawn(move || -> Result<()> {
+                // SAFETY: plain syscall; affects only this helper thread.
+                if unsafe { libc::unshare(libc::CLONE_NEWNET) } != 0 {
+                    return Err(Error::io(
+                        "unshare(CLONE_NEWNET) for",
+                        &target,
+                        io::Error::last_os_error(),
+                    ));
+                }
+                bind_mount(Path::new("/proc/thread-self/ns/net"), &target)
+            })
+            .join()
+            .map_err(|_| Error::ThreadPanicked(name.to_string()))?
+        });
+        if let Err(e) = made {
+            let _ = fs::remove_file(&ns.path);
+            return Err(e);
+        }
+        Ok(ns)
+    }
+
+    /// A handle on an existing namespace.
+    pub fn open(name: &str) -> Result<Netns> {
+        check_netns_name(name)?;
+        if !Netns::exists(name) {
+            return Err(Error::NoSuchNetns(name.to_string()));
+        }
+        Ok(Netns::handle(name))
+    }
+
+    /// Whether `/run/netns/NAME` exists.
+    pub fn exists(name: &str) -> bool {
+        check_netns_name(name).is_ok() && Path::new(NETNS_RUN_DIR).join(name).exists()
+    }
+
+    /// Names under `/run/netns`, sorted.
+    pub fn list() -> Result<Vec<String>> {
+        let entries = match fs::read_dir(NETNS_RUN_DIR) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io("list", NETNS_RUN_DIR, e)),
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io("list", NETNS_RUN_DIR, e))?;
+            if let Some(n) = entry.file_name().to_str() {
+                names.push(n.to_string());
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    /// Remove namespace `name` (lazy unmount + unlink, like `ip netns delete`).
+    /// Interfaces inside it are destroyed by the kernel once nothing holds it.
+    pub fn delete(name: &str) -> Result<()> {
+        check_netns_name(name)?;
+        let path = Path::new(NETNS_RUN_DIR).join(name);
+        let c = path_cstring(&path)?;
+        // SAFETY: `c` is a valid NUL-terminated path.
+        if unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) } != 0 {
+            let e = io::Error::last_os_error();
+            match e.raw_os_error() {
+                Some(libc::EINVAL) => {} // not mounted (half-created): still unlink
+                Some(libc::ENOENT) => return Err(Error::NoSuchNetns(name.to_string())),
+                _ => return Err(Error::io("unmount namespace", path, e)),
+            }
+        }
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                Err(Error::NoSuchNetns(name.to_string()))
+            }
+            Err(e) => Err(Error::io("remove namespace file", path, e)),
+        }
+    }
+
+    /// The namespace's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// `/run/netns/NAME`.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Open an fd on the namespace (for `IFLA_NET_NS_FD`, sockets, `run`).
+    pub fn fd(&self) -> Result<NsFd> {
+        let mut fd = NsFd::open_path(&self.path).map_err(|e| match e.errno() {
+            Some(libc::ENOENT) => Error::NoSuchNetns(self.name.clone()),
+            _ => e,
+        })?;
+        fd.label = format!("netns {}", self.name);
+        Ok(fd)
+    }
+
+    /// Run `f` inside this namespace on a dedicated thread.
+    pub fn run<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce() -> T + Send,
+        T: Send,
+    {
+        self.fd()?.run(f)
+    }
+
+    fn handle(name: &str) -> Netns {
+        Netns {
+            name: name.to_string(),
+            path: Path::new(NETNS_RUN_DIR).join(name),
+        }
+    }
+}
+
+/// A namespace name must be a single path component.
+pub fn check_netns_name(name: &str) -> Result<()> {
+    let bad = |reason| Error::InvalidName {
+        what: "namespace name",
+        name: name.to_string(),
+        reason,
+    };
+    if name.is_empty() {
+        return Err(bad("empty"));
+    }
+    if name == "." || name == ".." {
+        return Err(bad("reserved"));
+    }
+    if name.len() > 255 {
+        return Err(bad("longer than 255 bytes"));
+    }
+    if name.contains('/') || name.contains('\0') {
+        return Err(bad("contains '/' or NUL"));
+    }
+    Ok(())
+}
+
+/// mkdir /run/netns and make it a shared mount point (once per process; the
+/// same dance as iproute2's `netns_add`).
+fn prepare_run_dir() -> Result<()> {
+    static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if DONE.load(std::sync::atomic::Ordering::Acquire) {
+        return Ok(());
+    }
+    let _guard = RUN_DIR_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    if DONE.load(std::sync::atomic::Ordering::Acquire) {
+        return Ok(());
+    }
+    let dir = Path::new(NETNS_RUN_DIR);
+    match fs::create_dir_all(dir) {
+        Ok(()) => {}
+        Err(e) => return Err(Error::io("create", dir, e)),
+    }
+    let c = path_cstring(dir)?;
+    let none = c"none";
+    let empty = c"";
+    let mut made_mount = false;
+    loop {
+        // SAFETY: valid C strings; null data pointer is allowed.
+        let rc = unsafe {
+            libc::mount(
+                empty.as_ptr(),
+                c.as_ptr(),
+                none.as_ptr(),
+                libc::MS_SHARED | libc::MS_REC,
+                std::ptr::null(),
+            )
+        };
+        if rc == 0 {
+            break;
+        }
+        let e = io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::EINVAL) || made_mount {
+            return Err(Error::io("make shared mount", dir, e));
+        }
+        // Not a mount point yet: bind it onto itself, then retry.
+        // SAFETY: as above.
+        let rc = unsafe {
+            libc::mount(
+                c.as_ptr(),
+                c.as_ptr(),
+                none.as_ptr(),
+                libc::MS_BIND | libc::MS_REC,
+                std::ptr::null(),
+            )
+        };
+        if rc != 0 {
+            return Err(Error::io("bind mount", dir, io::Error::last_os_error()));
+        }
+        made_mount = true;
+    }
+    DONE.store(true, std::sync::atomic::Ordering::Release);
+    Ok(())
+}
+
+fn bind_mount(src: &Path, dst: &Path) -> Result<()> {
+    let s = path_cstring(src)?;
+    let d = path_cstring(dst)?;
+    let none = c"none";
+    // SAFETY: valid C strings; null data pointer is allowed.
+    let rc = unsafe {
+        libc::mount(
+            s.as_ptr(),
+            d.as_ptr(),
+            none.as_ptr(),
+            libc::MS_BIND,
+            std::ptr::null(),
+        )
+    };
+    if rc != 0 {
+        return Err(Error::io(
+            "bind mount namespace at",
+            dst,
+            io::Error::last_os_error(),
+        ));
+    }
+    Ok(())
+}
+
+fn path_cstring(p: &Path) -> Result<CString> {
+    CString::new(p.as_os_str().as_bytes()).map_err(|_| Error::InvalidName {
+        what: "path",
+        name: p.display().to_string(),
+        reason: "contains NUL",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_single_components() {
+        assert!(check_netns_name("jail-www").is_ok());
+        assert!(check_netns_name("a/b").is_err());
+        assert!(check_netns_name("..").is_err());
+        assert!(check_netns_name("").is_err());
+    }
+}
