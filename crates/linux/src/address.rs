@@ -171,9 +171,9 @@ mod tests {
     #[test]
     fn ipv4_gets_a_broadcast_address() {
         let msg = address_message(3, "10.1.1.2".parse().unwrap(), 24);
-        assert!(msg.attributes.contains(&AddressAttribute::Broadcast(
-            "10.1.1.255".parse().unwrap()
-        )));
+        assert!(msg
+            .attributes
+            .contains(&AddressAttribute::Broadcast("10.1.1.255".parse().unwrap())));
         let msg = address_message(3, "10.1.1.2".parse().unwrap(), 32);
         assert!(!msg
             .attributes
@@ -183,7 +183,16 @@ mod tests {
 
     #[test]
     fn prefix_is_checked() {
-        assert!(Request::add_address(1, "10.0.0.1".parse().unwrap(), 33, AddrOptions::default()).is_err());
-        assert!(Request::add_address(1, "fd00::1".parse().unwrap(), 64, AddrOptions { nodad: true }).is_ok());
+        assert!(
+            Request::add_address(1, "10.0.0.1".parse().unwrap(), 33, AddrOptions::default())
+                .is_err()
+        );
+        assert!(Request::add_address(
+            1,
+            "fd00::1".parse().unwrap(),
+            64,
+            AddrOptions { nodad: true }
+        )
+        .is_ok());
     }
 }

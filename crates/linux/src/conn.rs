@@ -69,9 +69,7 @@ impl Netlink {
     pub fn open() -> Result<Netlink> {
         let mut socket =
             Socket::new(NETLINK_ROUTE).map_err(|e| Error::socket("socket(NETLINK_ROUTE)", e))?;
-        socket
-            .bind_auto()
-            .map_err(|e| Error::socket("bind", e))?;
+        socket.bind_auto().map_err(|e| Error::socket("bind", e))?;
         socket
             .connect(&SocketAddr::new(0, 0))
             .map_err(|e| Error::socket("connect", e))?;
@@ -461,7 +459,10 @@ fn set_recv_timeout(socket: &Socket, d: Duration) -> Result<()> {
         )
     };
     if rc != 0 {
-        return Err(Error::socket("setsockopt(SO_RCVTIMEO)", io::Error::last_os_error()));
+        return Err(Error::socket(
+            "setsockopt(SO_RCVTIMEO)",
+            io::Error::last_os_error(),
+        ));
     }
     Ok(())
 }

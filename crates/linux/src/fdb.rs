@@ -4,10 +4,10 @@
 use std::net::IpAddr;
 
 use netlink_packet_core::{NLM_F_APPEND, NLM_F_CREATE};
+use netlink_packet_route::neighbour::NeighbourState;
 use netlink_packet_route::neighbour::{
     NeighbourAddress, NeighbourAttribute, NeighbourFlags, NeighbourMessage,
 };
-use netlink_packet_route::neighbour::NeighbourState;
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 
 use crate::conn::{Netlink, Request};
@@ -40,10 +40,11 @@ fn fdb_message(index: u32, mac: MacAddr, dst: IpAddr) -> NeighbourMessage {
     msg.header.flags = NeighbourFlags::Own;
     msg.attributes
         .push(NeighbourAttribute::LinkLayerAddress(mac.0.to_vec()));
-    msg.attributes.push(NeighbourAttribute::Destination(match dst {
-        IpAddr::V4(a) => NeighbourAddress::Inet(a),
-        IpAddr::V6(a) => NeighbourAddress::Inet6(a),
-    }));
+    msg.attributes
+        .push(NeighbourAttribute::Destination(match dst {
+            IpAddr::V4(a) => NeighbourAddress::Inet(a),
+            IpAddr::V6(a) => NeighbourAddress::Inet6(a),
+        }));
     msg
 }
 
@@ -70,13 +71,23 @@ impl<'a> Request<'a> {
 impl Netlink {
     /// Append a static FDB entry (`MacAddr::ZERO` for flannel-style flooding
     /// to every listed remote).
-    pub fn append_fdb<'l>(&mut self, link: impl Into<LinkRef<'l>>, mac: MacAddr, dst: IpAddr) -> Result<()> {
+    pub fn append_fdb<'l>(
+        &mut self,
+        link: impl Into<LinkRef<'l>>,
+        mac: MacAddr,
+        dst: IpAddr,
+    ) -> Result<()> {
         let index = self.index_of(link.into())?;
         self.execute(Request::append_fdb(index, mac, dst))
     }
 
     /// Delete one FDB entry.
-    pub fn delete_fdb<'l>(&mut self, link: impl Into<LinkRef<'l>>, mac: MacAddr, dst: IpAddr) -> Result<()> {
+    pub fn delete_fdb<'l>(
+        &mut self,
+        link: impl Into<LinkRef<'l>>,
+        mac: MacAddr,
+        dst: IpAddr,
+    ) -> Result<()> {
         let index = self.index_of(link.into())?;
         self.execute(Request::delete_fdb(index, mac, dst))
     }
@@ -122,6 +133,10 @@ fn fdb_from(msg: &NeighbourMessage) -> Option<FdbEntry> {
             NeighbourAttribute::Destination(NeighbourAddress::Inet6(a)) => {
                 e.dst = Some(IpAddr::V6(*a))
             }
+            // AF_BRIDGE messages carry the VTEP address untyped: decode by length.
+            NeighbourAttribute::Destination(NeighbourAddress::Other(b)) => {
+                e.dst = ip_from_bytes(b);
+            }
             NeighbourAttribute::Vni(v) => e.vni = Some(*v),
             NeighbourAttribute::Port(p) => e.port = Some(*p),
             NeighbourAttribute::Controller(m) => e.master = Some(*m),
@@ -129,4 +144,11 @@ fn fdb_from(msg: &NeighbourMessage) -> Option<FdbEntry> {
         }
     }
     have_mac.then_some(e)
+}
+
+fn ip_from_bytes(b: &[u8]) -> Option<IpAddr> {
+    if let Ok(a) = <[u8; 4]>::try_from(b) {
+        return Some(IpAddr::from(a));
+    }
+    <[u8; 16]>::try_from(b).ok().map(IpAddr::from)
 }

@@ -5,8 +5,8 @@ use std::net::IpAddr;
 
 use netlink_packet_core::{DefaultNla, NLM_F_CREATE, NLM_F_EXCL};
 use netlink_packet_route::link::{
-    InfoBridgePort, InfoData, InfoPortData, InfoPortKind, InfoVxlan, LinkAttribute,
-    LinkFlags, LinkInfo, LinkMessage, LinkProtoInfoBridge,
+    InfoBridgePort, InfoData, InfoPortData, InfoPortKind, InfoVxlan, LinkAttribute, LinkFlags,
+    LinkInfo, LinkMessage, LinkProtoInfoBridge,
 };
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 
@@ -205,9 +205,14 @@ impl<'a> Request<'a> {
     }
 
     /// `ip link set LINK alias TEXT` (an empty text removes the alias).
+    ///
+    /// The kernel ignores `IFLA_IFALIAS` in a create request, so to tag a new
+    /// link put this request right after its create in the same batch
+    /// (requests in a batch are applied in order).
     pub fn set_alias(link: LinkRef<'_>, alias: &str) -> Request<'a> {
         let mut msg = link_message(link);
-        msg.attributes.push(LinkAttribute::IfAlias(alias.to_string()));
+        msg.attributes
+            .push(LinkAttribute::IfAlias(alias.to_string()));
         Request::new(
             RouteNetlinkMessage::SetLink(msg),
             0,
@@ -235,10 +240,12 @@ impl<'a> Request<'a> {
         let mut msg = LinkMessage::default();
         msg.header.interface_family = AddressFamily::Bridge;
         msg.header.index = port_index;
-        msg.attributes
-            .push(LinkAttribute::ProtoInfoBridge(vec![LinkProtoInfoBridge::Other(
-                DefaultNla::new(IFLA_BRPORT_ISOLATED, vec![u8::from(isolated)]),
-            )]));
+        msg.attributes.push(LinkAttribute::ProtoInfoBridge(vec![
+            LinkProtoInfoBridge::Other(DefaultNla::new(
+                IFLA_BRPORT_ISOLATED,
+                vec![u8::from(isolated)],
+            )),
+        ]));
         let what = if isolated { "on" } else { "off" };
         Request::new(
             RouteNetlinkMessage::SetLink(msg),

@@ -109,7 +109,7 @@ impl Netns {
             .read(true)
             .write(true)
             .create_new(true)
-            .mode(0)
+            .mode(0o000)
             .open(&ns.path)
             .map_err(|e| {
                 if e.kind() == io::ErrorKind::AlreadyExists {

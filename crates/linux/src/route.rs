@@ -97,7 +97,11 @@ impl<'a> Request<'a> {
 
 impl Netlink {
     /// Add a default route via `gateway` (optionally pinned to `dev`).
-    pub fn add_default_route<'l>(&mut self, gateway: IpAddr, dev: Option<LinkRef<'l>>) -> Result<()> {
+    pub fn add_default_route<'l>(
+        &mut self,
+        gateway: IpAddr,
+        dev: Option<LinkRef<'l>>,
+    ) -> Result<()> {
         let oif = match dev {
             Some(d) => Some(self.index_of(d)?),
             None => None,

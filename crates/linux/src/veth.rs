@@ -3,7 +3,9 @@
 
 use std::os::fd::AsRawFd;
 
-use netlink_packet_route::link::{InfoData, InfoKind, InfoVeth, LinkAttribute, LinkInfo, LinkMessage};
+use netlink_packet_route::link::{
+    InfoData, InfoKind, InfoVeth, LinkAttribute, LinkInfo, LinkMessage,
+};
 use netlink_packet_route::RouteNetlinkMessage;
 
 use crate::conn::{Netlink, Request};
@@ -78,7 +80,10 @@ impl<'a> Request<'a> {
         Ok(Request::new(
             RouteNetlinkMessage::NewLink(msg),
             CREATE_FLAGS,
-            format!("create veth {} (peer {}{where_})", spec.name, spec.peer_name),
+            format!(
+                "create veth {} (peer {}{where_})",
+                spec.name, spec.peer_name
+            ),
         ))
     }
 }

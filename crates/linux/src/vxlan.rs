@@ -89,7 +89,11 @@ impl<'a> Request<'a> {
                 LinkInfo::Data(InfoData::Vxlan(data)),
             ],
         );
-        Ok(Request::new(RouteNetlinkMessage::NewLink(msg), CREATE_FLAGS, op))
+        Ok(Request::new(
+            RouteNetlinkMessage::NewLink(msg),
+            CREATE_FLAGS,
+            op,
+        ))
     }
 }
 

@@ -1,0 +1,154 @@
+//! Moving interfaces between vnets: `ifconfig X vnet J`, `ifconfig X -vnet J` (§1.4), and the
+//! return of interfaces when a vnet jail dies (§3).
+
+use crate::exec::{fail, Caller, R};
+use crate::state::{IfKind, SimState, VnetId};
+
+/// Moves interface `idx` into `to`: it arrives down, without addresses, out of any bridge.
+pub(crate) fn move_iface(st: &mut SimState, idx: u32, to: VnetId) {
+    st.detach_from_bridges(idx);
+    if let Some(i) = st.ifaces.get_mut(&idx) {
+        if let IfKind::Bridge { members } = &mut i.kind {
+            members.clear();
+        }
+        i.vnet = to;
+        i.up = false;
+        i.inet.clear();
+        i.inet6.clear();
+    }
+    crate::route::prune_all(st);
+}
+
+/// `ifconfig X vnet KEY` run by `caller` on its interface `idx`.
+pub(crate) fn give(st: &mut SimState, caller: &Caller, idx: u32, key: &str) -> R<()> {
+    if caller.jail.is_some() {
+        return Err(fail("ifconfig", "SIOCSIFVNET: Operation not permitted"));
+    }
+    let jail = match st.jail_by_key(key) {
+        Some(j) => j,
+        None if key.parse::<u32>().is_ok() => {
+            return Err(fail("ifconfig", "SIOCSIFVNET: Device not configured"))
+        }
+        None => return Err(fail("ifconfig", format!("jail \"{key}\" not found"))),
+    };
+    if jail.net.is_none() {
+        return Err(fail("ifconfig", "SIOCSIFVNET: File exists"));
+    }
+    let target = VnetId::Jail(jail.name.clone());
+    let name = st.ifaces.get(&idx).map(|i| i.name.clone()).unwrap_or_default();
+    if st.find(&target, &name).is_some() {
+        return Err(fail("ifconfig", "SIOCSIFVNET: File exists"));
+    }
+    move_iface(st, idx, target);
+    Ok(())
+}
+
+/// `ifconfig NAME -vnet KEY`: pull NAME out of jail KEY into the host.
+pub(crate) fn reclaim(st: &mut SimState, name: &str, key: &str) -> R<()> {
+    let jail = match st.jail_by_key(key) {
+        Some(j) => j,
+        None if key.parse::<u32>().is_ok() => {
+            return Err(fail(
+                "ifconfig",
+                format!("SIOCSIFRVNET({key}, {name}): Device not configured"),
+            ))
+        }
+        None => return Err(fail("ifconfig", format!("jail \"{key}\" not found"))),
+    };
+    let jid = jail.jid;
+    let from = VnetId::Jail(jail.name.clone());
+    let Some(idx) = (if jail.net.is_some() { st.find(&from, name) } else { None }) else {
+        return Err(fail(
+            "ifconfig",
+            format!("SIOCSIFRVNET({jid}, {name}): Device not configured"),
+        ));
+    };
+    if st.find(&VnetId::Host, name).is_some() {
+        return Err(fail(
+            "ifconfig",
+            format!("SIOCSIFRVNET({jid}, {name}): File exists"),
+        ));
+    }
+    move_iface(st, idx, VnetId::Host);
+    Ok(())
+}
+
+/// The vnet of jail `name` dies: interfaces born there are destroyed (an epair pair-wide),
+/// every other interface goes back to its home vnet (§3, `vnet_if_return`).
+pub(crate) fn vnet_teardown(st: &mut SimState, name: &str) {
+    let dying = VnetId::Jail(name.to_string());
+    let here: Vec<(u32, VnetId)> = st
+        .ifaces
+        .values()
+        .filter(|i| i.vnet == dying)
+        .map(|i| (i.index, i.home.clone()))
+        .collect();
+    for (idx, home) in here {
+        if !st.ifaces.contains_key(&idx) {
+            continue;
+        }
+        if home == dying {
+            let peer = match st.ifaces.get(&idx).map(|i| &i.kind) {
+                Some(IfKind::Epair { peer }) => Some(*peer),
+                _ => None,
+            };
+            st.remove_iface(idx);
+            if let Some(p) = peer {
+                st.remove_iface(p);
+            }
+        } else {
+            move_iface(st, idx, home);
+        }
+    }
+    // Interfaces born in the dying vnet that were lent elsewhere die too.
+    let orphans: Vec<u32> = st
+        .ifaces
+        .values()
+        .filter(|i| i.home == dying)
+        .map(|i| i.index)
+        .collect();
+    for o in orphans {
+        st.remove_iface(o);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{SimHost, VnetId};
+
+    fn sh(h: &mut SimHost, args: &[&str]) -> (i32, String) {
+        let o = h.sh("ifconfig", args);
+        (o.status, format!("{}{}", o.stdout, o.stderr))
+    }
+
+    #[test]
+    fn vnet_move_and_back() {
+        let mut h = SimHost::fresh();
+        h.sh("jail", &["-c", "name=www", "vnet", "persist"]);
+        sh(&mut h, &["epair", "create"]);
+        sh(&mut h, &["epair0b", "inet", "10.0.0.2/24", "up"]);
+        assert_eq!(sh(&mut h, &["epair0b", "vnet", "www"]).0, 0);
+        let www = VnetId::Jail("www".into());
+        assert!(h.iface(&VnetId::Host, "epair0b").is_none());
+        let b = h.iface(&www, "epair0b").expect("moved");
+        assert!(b.inet.is_empty() && !b.up);
+        assert_eq!(sh(&mut h, &["epair0b", "-vnet", "www"]).0, 0);
+        assert!(h.iface(&VnetId::Host, "epair0b").is_some());
+    }
+
+    #[test]
+    fn vnet_errors() {
+        // §1.4 [V]
+        let mut h = SimHost::fresh();
+        h.sh("jail", &["-c", "name=plain", "persist"]);
+        sh(&mut h, &["epair", "create"]);
+        assert_eq!(
+            sh(&mut h, &["epair0b", "vnet", "nosuch"]),
+            (1, "ifconfig: jail \"nosuch\" not found\n".into())
+        );
+        assert_eq!(
+            sh(&mut h, &["epair0b", "vnet", "plain"]),
+            (1, "ifconfig: SIOCSIFVNET: File exists\n".into())
+        );
+    }
+}

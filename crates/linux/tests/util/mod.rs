@@ -1,0 +1,90 @@
+//! Test scaffolding: skip when not root, uniquely named throwaway namespaces
+//! that are deleted even when a test fails.
+
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use jailnet_linux::{Netlink, Netns, NsFd};
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// Owns every namespace a test creates; deletes them on drop.
+pub struct Sandbox {
+    names: Vec<String>,
+}
+
+/// A namespace made by a sandbox, with an fd on it.
+pub struct Ns {
+    pub netns: Netns,
+    pub fd: NsFd,
+}
+
+impl Ns {
+    pub fn netlink(&self) -> Netlink {
+        Netlink::open_in(&self.fd).expect("open netlink in namespace")
+    }
+}
+
+impl Sandbox {
+    /// `None` (after printing `SKIP: reason`) when namespaces cannot be made here.
+    pub fn new(test: &str) -> Option<Sandbox> {
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            eprintln!("SKIP: {test}: needs root (network namespaces)");
+            return None;
+        }
+        let mut sb = Sandbox { names: Vec::new() };
+        let probe = unique_name();
+        match Netns::create(&probe) {
+            Ok(_) => {
+                sb.names.push(probe);
+                Some(sb)
+            }
+            Err(e) => {
+                eprintln!("SKIP: {test}: cannot create a network namespace: {e}");
+                None
+            }
+        }
+    }
+
+    /// Create a fresh uniquely named namespace.
+    pub fn ns(&mut self) -> Ns {
+        let name = unique_name();
+        let netns = Netns::create(&name).expect("create namespace");
+        self.names.push(name);
+        let fd = netns.fd().expect("open namespace fd");
+        Ns { netns, fd }
+    }
+
+    /// Forget a name the test deleted itself.
+    pub fn forget(&mut self, name: &str) {
+        self.names.retain(|n| n != name);
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        for n in &self.names {
+            if let Err(e) = Netns::delete(n) {
+                eprintln!("cleanup: delete namespace {n}: {e}");
+            }
+        }
+    }
+}
+
+pub fn unique_name() -> String {
+    format!(
+        "jnt{}x{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The calling thread's netns inode (to prove it never changes).
+pub fn current_ns_inode() -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/thread-self/ns/net")
+        .expect("stat own netns")
+        .ino()
+}

@@ -1,0 +1,298 @@
+//! The desired resource graph: built from a validated config and its allocations, with
+//! the dependency edges that order creation (forward) and deletion (reverse).
+
+use crate::resource::*;
+use jailnet_model::alloc::{nic_key, Allocations};
+use jailnet_model::config::*;
+use jailnet_model::names::IfName;
+use jailnet_model::net::Cidr;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A set of resources keyed by id.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Graph {
+    pub nodes: BTreeMap<ResourceId, Resource>,
+}
+
+/// Something the config needs that the allocations do not hold (a bug: allocate first).
+#[derive(Debug, thiserror::Error)]
+#[error("no allocation for {0}; allocate before building the graph")]
+pub struct MissingAllocation(pub String);
+
+impl Graph {
+    pub fn insert(&mut self, r: Resource) {
+        self.nodes.insert(r.id(), r);
+    }
+
+    pub fn get(&self, id: &ResourceId) -> Option<&Resource> {
+        self.nodes.get(id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// Ids in an order where every resource comes after what it depends on. Ties are
+    /// broken by id, so the order is deterministic.
+    pub fn topo_order(&self) -> Vec<ResourceId> {
+        let by_if = ifname_index(&self.nodes);
+        let mut deps: BTreeMap<&ResourceId, BTreeSet<ResourceId>> = BTreeMap::new();
+        let mut rdeps: BTreeMap<ResourceId, Vec<&ResourceId>> = BTreeMap::new();
+        for (id, r) in &self.nodes {
+            let ds: BTreeSet<ResourceId> = dependencies(r, &self.nodes, &by_if)
+                .into_iter()
+                .filter(|d| d != id && self.nodes.contains_key(d))
+                .collect();
+            for d in &ds {
+                rdeps.entry(d.clone()).or_default().push(id);
+            }
+            deps.insert(id, ds);
+        }
+        let mut ready: BTreeSet<(u8, &ResourceId)> = deps
+            .iter()
+            .filter(|(_, d)| d.is_empty())
+            .map(|(id, _)| (rank(&self.nodes[*id]), *id))
+            .collect();
+        let mut out = Vec::with_capacity(self.nodes.len());
+        while let Some(first) = ready.iter().next().copied() {
+            ready.remove(&first);
+            let id = first.1;
+            out.push(id.clone());
+            for dependent in rdeps.get(id).into_iter().flatten() {
+                if let Some(ds) = deps.get_mut(dependent) {
+                    ds.remove(id);
+                    if ds.is_empty() {
+                        ready.insert((rank(&self.nodes[*dependent]), dependent));
+                    }
+                }
+            }
+        }
+        // A cycle cannot arise from the edges below; if one ever did, keep every resource.
+        if out.len() < self.nodes.len() {
+            let seen: BTreeSet<ResourceId> = out.iter().cloned().collect();
+            out.extend(self.nodes.keys().filter(|k| !seen.contains(*k)).cloned());
+        }
+        out
+    }
+
+    /// Ids of resources that depend on `id`, directly or not.
+    pub fn dependents(&self, id: &ResourceId) -> BTreeSet<ResourceId> {
+        let by_if = ifname_index(&self.nodes);
+        let mut out = BTreeSet::new();
+        let mut todo = vec![id.clone()];
+        while let Some(cur) = todo.pop() {
+            for (other, r) in &self.nodes {
+                if !out.contains(other)
+                    && dependencies(r, &self.nodes, &by_if).contains(&cur)
+                {
+                    out.insert(other.clone());
+                    todo.push(other.clone());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Creation rank: a tie-breaker that keeps plans readable (settings, then links, jails,
+/// NICs, routes).
+fn rank(r: &Resource) -> u8 {
+    match r {
+        Resource::Sysctl { .. } => 0,
+        Resource::Vlan { .. } | Resource::Vxlan { .. } => 1,
+        Resource::Switch { .. } => 2,
+        Resource::Member { .. } | Resource::Alias { .. } => 3,
+        Resource::Jail { .. } => 4,
+        Resource::Nic { .. } | Resource::Tap { .. } => 5,
+        Resource::Route { .. } | Resource::Resolver { .. } => 6,
+    }
+}
+
+fn ifname_index(nodes: &BTreeMap<ResourceId, Resource>) -> BTreeMap<&IfName, ResourceId> {
+    nodes
+        .iter()
+        .filter_map(|(id, r)| r.host_ifname().map(|i| (i, id.clone())))
+        .collect()
+}
+
+/// What `r` needs to exist first, among `all`.
+fn dependencies(
+    r: &Resource,
+    all: &BTreeMap<ResourceId, Resource>,
+    by_if: &BTreeMap<&IfName, ResourceId>,
+) -> Vec<ResourceId> {
+    let on = |i: &IfName| by_if.get(i).cloned();
+    let jail = |j: &jailnet_model::names::JailName| ResourceId(format!("jail:{j}"));
+    match r {
+        Resource::Member { switch, member } => on(switch).into_iter().chain(on(member)).collect(),
+        Resource::Nic { jail: j, switch, .. } => std::iter::once(jail(j)).chain(on(switch)).collect(),
+        Resource::Tap { switch, .. } => on(switch).into_iter().collect(),
+        Resource::Alias { ifname, .. } => on(ifname).into_iter().collect(),
+        Resource::Route { jail: j, .. } => {
+            let prefix = format!("nic:{j}/");
+            all.keys().filter(|k| k.0.starts_with(&prefix)).cloned().collect()
+        }
+        Resource::Resolver { jail: j, .. } => vec![jail(j)],
+        Resource::Jail { name, vnet: false, .. } => all
+            .iter()
+            .filter(|(_, a)| matches!(a, Resource::Alias { jail, .. } if jail == name))
+            .map(|(id, _)| id.clone())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The name jailnet gives the VXLAN interface of a switch.
+pub fn vxlan_ifname(vni: u32) -> String {
+    format!("vxlan{vni}")
+}
+
+/// Build the desired graph of `cfg` with its allocations.
+pub fn desired(cfg: &Config, alloc: &Allocations) -> Result<Graph, MissingAllocation> {
+    let mut g = Graph::default();
+    let any = |v4: bool| cfg.switches.values().any(|s| s.gateway(v4).is_some());
+    for (knob, v4) in [(Knob::Ipv4Forwarding, true), (Knob::Ipv6Forwarding, false)] {
+        if any(v4) {
+            g.insert(Resource::Sysctl { knob, value: "1".into() });
+        }
+    }
+    for sw in cfg.switches.values() {
+        if sw.kind == SwitchKind::Manual {
+            continue;
+        }
+        g.insert(Resource::Switch {
+            name: sw.name.clone(),
+            ifname: sw.ifname.clone(),
+            imp: match sw.kind {
+                SwitchKind::Netgraph => SwitchImpl::Netgraph,
+                _ => SwitchImpl::Bridge,
+            },
+            mtu: sw.mtu,
+            addrs: sw.addresses.iter().map(|a| a.value).collect(),
+        });
+        for u in &sw.uplinks {
+            g.insert(Resource::Member { switch: sw.ifname.clone(), member: u.value.clone() });
+        }
+        if let Some(v) = &sw.vlan {
+            if let Ok(ifname) = IfName::new(&format!("{}.{}", v.parent, v.tag)) {
+                g.insert(Resource::Vlan { ifname: ifname.clone(), parent: v.parent.clone(), tag: v.tag });
+                g.insert(Resource::Member { switch: sw.ifname.clone(), member: ifname });
+            }
+        }
+        if let Some(v) = &sw.vxlan {
+            if let Ok(ifname) = IfName::new(&vxlan_ifname(v.vni)) {
+                g.insert(Resource::Vxlan {
+                    ifname: ifname.clone(),
+                    vni: v.vni,
+                    group: v.group,
+                    dev: v.dev.clone(),
+                    remotes: v.remotes.clone(),
+                    mtu: sw.mtu,
+                });
+                g.insert(Resource::Member { switch: sw.ifname.clone(), member: ifname });
+            }
+        }
+    }
+    for j in cfg.jails.values() {
+        jail(cfg, alloc, j, &mut g)?;
+    }
+    for vm in cfg.vms.values() {
+        for (i, nic) in vm.nics.iter().enumerate() {
+            let key = nic_key("vm", vm.name.as_str(), &i.to_string());
+            let a = alloc.nics.get(&key).ok_or_else(|| MissingAllocation(key.clone()))?;
+            let Some(sw) = cfg.switches.get(&nic.switch.value) else { continue };
+            g.insert(Resource::Tap {
+                vm: vm.name.clone(),
+                index: u16::try_from(i).unwrap_or(u16::MAX),
+                ifname: a.host_ifname.clone(),
+                switch: sw.ifname.clone(),
+                mac: a.mac,
+                private: sw.private,
+                mtu: sw.mtu,
+            });
+        }
+    }
+    Ok(g)
+}
+
+fn jail(cfg: &Config, alloc: &Allocations, j: &Jail, g: &mut Graph) -> Result<(), MissingAllocation> {
+    let jail_ip = |ip: &SharedIp| match ip {
+        SharedIp::None => JailIp::Disable,
+        SharedIp::Inherit => JailIp::Inherit,
+        SharedIp::Aliases(a) => JailIp::Addrs(a.iter().map(|a| a.cidr.addr).collect()),
+    };
+    let vnet = j.is_vnet();
+    g.insert(Resource::Jail {
+        name: j.name.clone(),
+        vnet,
+        ip4: if vnet { JailIp::Disable } else { jail_ip(&j.ip4) },
+        ip6: if vnet { JailIp::Disable } else { jail_ip(&j.ip6) },
+        allow_raw_sockets: j.allow_raw_sockets,
+    });
+    for ip in [&j.ip4, &j.ip6] {
+        if let SharedIp::Aliases(list) = ip {
+            for a in list {
+                g.insert(Resource::Alias { ifname: a.ifname.clone(), cidr: a.cidr, jail: j.name.clone() });
+            }
+        }
+    }
+    // Default routes: an explicit address, or the gateway of the first NIC's switch that
+    // has one for a NIC with a static or auto address of that family.
+    let mut routers: [Option<std::net::IpAddr>; 2] = [None, None];
+    for nic in &j.nics {
+        let key = nic_key("jail", j.name.as_str(), nic.name.as_str());
+        let a = alloc.nics.get(&key).ok_or_else(|| MissingAllocation(key.clone()))?;
+        let Some(sw) = cfg.switches.get(&nic.switch.value) else { continue };
+        let mut addrs: Vec<Cidr> = Vec::new();
+        for (specs, auto) in [(&nic.ip4, a.ip4), (&nic.ip6, a.ip6)] {
+            for s in specs {
+                match s.value {
+                    AddrSpec::Static(c) => addrs.push(c),
+                    AddrSpec::Auto => addrs.extend(auto),
+                    _ => {}
+                }
+            }
+        }
+        for (slot, v4) in routers.iter_mut().zip([true, false]) {
+            let has = addrs.iter().any(|c| c.is_v4() == v4);
+            if slot.is_none() && has {
+                *slot = sw.gateway(v4).map(|g| g.addr);
+            }
+        }
+        g.insert(Resource::Nic {
+            jail: j.name.clone(),
+            name: nic.name.clone(),
+            host_ifname: a.host_ifname.clone(),
+            switch: sw.ifname.clone(),
+            switch_imp: if sw.kind == SwitchKind::Netgraph { SwitchImpl::Netgraph } else { SwitchImpl::Bridge },
+            mac: a.mac,
+            private: sw.private,
+            mtu: sw.mtu,
+            addrs,
+            dhcp: nic.ip4.iter().chain(&nic.ip6).any(|s| s.value == AddrSpec::Dhcp),
+            slaac: nic.ip6.iter().any(|s| s.value == AddrSpec::Slaac),
+        });
+    }
+    if vnet {
+        for ((r, auto), v6) in [(&j.defaultrouter, routers[0]), (&j.defaultrouter6, routers[1])].into_iter().zip([false, true]) {
+            let gw = match r {
+                Router::None => None,
+                Router::Auto => auto,
+                Router::Addr(a) => Some(a.value),
+            };
+            if let Some(gateway) = gw {
+                g.insert(Resource::Route { jail: j.name.clone(), v6, gateway });
+            }
+        }
+    }
+    match &j.resolver {
+        Resolver::None => {}
+        Resolver::Inherit => g.insert(Resource::Resolver { jail: j.name.clone(), conf: ResolvConf::Inherit }),
+        Resolver::Lines(l) => g.insert(Resource::Resolver { jail: j.name.clone(), conf: ResolvConf::Lines(l.clone()) }),
+    }
+    Ok(())
+}

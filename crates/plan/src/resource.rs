@@ -1,0 +1,286 @@
+//! The resources jailnet manages on a host, with their identity, dependencies and summary.
+//! Backends realize and observe exactly these; nothing here knows how.
+
+use jailnet_model::names::{IfName, JailName};
+use jailnet_model::net::{Cidr, Mac};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::net::IpAddr;
+
+/// Stable identity of a resource, e.g. `nic:www/vnet0`. Orders plans and keys the state.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ResourceId(pub String);
+
+/// A host setting jailnet needs; the backend maps it to its sysctl name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Knob {
+    /// IPv4 forwarding (`net.inet.ip.forwarding` / `net.ipv4.ip_forward`).
+    Ipv4Forwarding,
+    /// IPv6 forwarding (`net.inet6.ip6.forwarding` / `net.ipv6.conf.all.forwarding`).
+    Ipv6Forwarding,
+}
+
+/// Which kind of switch jailnet builds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SwitchImpl {
+    /// if_bridge / Linux bridge.
+    Bridge,
+    /// ng_bridge + an ng_eiface for the host side (FreeBSD).
+    Netgraph,
+}
+
+/// How a jail sees addresses of one family.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "mode", content = "addrs")]
+pub enum JailIp {
+    /// No address of this family (or a VNET jail, which has its own stack).
+    #[default]
+    Disable,
+    /// All of the host's addresses.
+    Inherit,
+    /// Exactly these (shared-IP jail).
+    Addrs(Vec<IpAddr>),
+}
+
+/// What a jail's /etc/resolv.conf should be.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "mode", content = "lines")]
+pub enum ResolvConf {
+    /// A copy of the host's.
+    Inherit,
+    /// Exactly these lines.
+    Lines(Vec<String>),
+}
+
+/// One thing on a host. The value is fully resolved: applying it makes no choices.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Resource {
+    /// A host setting.
+    Sysctl { knob: Knob, value: String },
+    /// A switch jailnet creates and destroys, with its host addresses.
+    Switch {
+        name: String,
+        ifname: IfName,
+        imp: SwitchImpl,
+        mtu: Option<u32>,
+        addrs: Vec<Cidr>,
+    },
+    /// A VLAN interface `PARENT.TAG` jailnet creates (a switch uplink or alias home).
+    Vlan {
+        ifname: IfName,
+        parent: IfName,
+        tag: u16,
+    },
+    /// A VXLAN interface jailnet creates.
+    Vxlan {
+        ifname: IfName,
+        vni: u32,
+        group: Option<IpAddr>,
+        dev: Option<IfName>,
+        remotes: Vec<IpAddr>,
+        mtu: Option<u32>,
+    },
+    /// An interface bridged into a switch (an uplink). Never private.
+    Member { switch: IfName, member: IfName },
+    /// A jail (VNET: its own network stack) that jailnet creates when missing.
+    Jail {
+        name: JailName,
+        vnet: bool,
+        ip4: JailIp,
+        ip6: JailIp,
+        allow_raw_sockets: bool,
+    },
+    /// A VNET NIC: host side on the switch, jail side inside the jail.
+    Nic {
+        jail: JailName,
+        name: IfName,
+        host_ifname: IfName,
+        switch: IfName,
+        switch_imp: SwitchImpl,
+        mac: Mac,
+        private: bool,
+        mtu: Option<u32>,
+        addrs: Vec<Cidr>,
+        dhcp: bool,
+        slaac: bool,
+    },
+    /// A default route inside a VNET jail.
+    Route {
+        jail: JailName,
+        v6: bool,
+        gateway: IpAddr,
+    },
+    /// A shared-IP jail's address as an alias on a host interface.
+    Alias {
+        ifname: IfName,
+        cidr: Cidr,
+        jail: JailName,
+    },
+    /// A VM NIC: a tap on the switch.
+    Tap {
+        vm: JailName,
+        index: u16,
+        ifname: IfName,
+        switch: IfName,
+        mac: Mac,
+        private: bool,
+        mtu: Option<u32>,
+    },
+    /// The jail's resolv.conf.
+    Resolver { jail: JailName, conf: ResolvConf },
+}
+
+impl Resource {
+    pub fn id(&self) -> ResourceId {
+        ResourceId(match self {
+            Resource::Sysctl { knob, .. } => format!("sysctl:{knob}"),
+            Resource::Switch { name, .. } => format!("switch:{name}"),
+            Resource::Vlan { ifname, .. } => format!("vlan:{ifname}"),
+            Resource::Vxlan { ifname, .. } => format!("vxlan:{ifname}"),
+            Resource::Member { switch, member } => format!("member:{switch}/{member}"),
+            Resource::Jail { name, .. } => format!("jail:{name}"),
+            Resource::Nic { jail, name, .. } => format!("nic:{jail}/{name}"),
+            Resource::Route { jail, v6, .. } => {
+                format!("route{}:{jail}", if *v6 { "6" } else { "4" })
+            }
+            Resource::Alias { ifname, cidr, .. } => format!("alias:{ifname}/{}", cidr.addr),
+            Resource::Tap { vm, index, .. } => format!("tap:{vm}/{index}"),
+            Resource::Resolver { jail, .. } => format!("resolver:{jail}"),
+        })
+    }
+
+    /// Short kind name, as in the id.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Resource::Sysctl { .. } => "sysctl",
+            Resource::Switch { .. } => "switch",
+            Resource::Vlan { .. } => "vlan",
+            Resource::Vxlan { .. } => "vxlan",
+            Resource::Member { .. } => "member",
+            Resource::Jail { .. } => "jail",
+            Resource::Nic { .. } => "nic",
+            Resource::Route { .. } => "route",
+            Resource::Alias { .. } => "alias",
+            Resource::Tap { .. } => "tap",
+            Resource::Resolver { .. } => "resolver",
+        }
+    }
+
+    /// The interface name this resource creates on the host, if any.
+    pub fn host_ifname(&self) -> Option<&IfName> {
+        match self {
+            Resource::Switch { ifname, .. }
+            | Resource::Vlan { ifname, .. }
+            | Resource::Vxlan { ifname, .. }
+            | Resource::Tap { ifname, .. } => Some(ifname),
+            Resource::Nic { host_ifname, .. } => Some(host_ifname),
+            _ => None,
+        }
+    }
+
+    /// Whether a change from `old` to `self` can be made in place (same identity-bearing
+    /// fields), rather than by destroying and recreating.
+    pub fn updatable_from(&self, old: &Resource) -> bool {
+        use Resource::*;
+        match (old, self) {
+            (Sysctl { .. }, Sysctl { .. }) | (Resolver { .. }, Resolver { .. }) => true,
+            (
+                Switch { ifname: a, imp: ia, .. },
+                Switch { ifname: b, imp: ib, .. },
+            ) => a == b && ia == ib,
+            (
+                Nic { host_ifname: a, switch: sa, mac: ma, private: pa, switch_imp: ia, .. },
+                Nic { host_ifname: b, switch: sb, mac: mb, private: pb, switch_imp: ib, .. },
+            ) => a == b && sa == sb && ma == mb && pa == pb && ia == ib,
+            (Route { .. }, Route { .. }) => true,
+            _ => false,
+        }
+    }
+
+    /// A one-line description for plans and logs.
+    pub fn summary(&self) -> String {
+        fn list<T: fmt::Display>(v: &[T]) -> String {
+            v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(" ")
+        }
+        fn mtu(m: &Option<u32>) -> String {
+            m.map(|m| format!(", mtu {m}")).unwrap_or_default()
+        }
+        match self {
+            Resource::Sysctl { knob, value } => format!("{knob} = {value}"),
+            Resource::Switch { ifname, imp, mtu: m, addrs, .. } => {
+                let a = if addrs.is_empty() { String::new() } else { format!(", {}", list(addrs)) };
+                format!("{imp:?} {ifname}{a}{}", mtu(m)).to_lowercase()
+            }
+            Resource::Vlan { ifname, parent, tag } => format!("{ifname}: vlan {tag} on {parent}"),
+            Resource::Vxlan { ifname, vni, group, dev, remotes, mtu: m } => {
+                let how = match (group, dev) {
+                    (Some(g), Some(d)) => format!("group {g} dev {d}"),
+                    (Some(g), None) => format!("group {g}"),
+                    _ => format!("remotes {}", list(remotes)),
+                };
+                format!("{ifname}: vni {vni} {how}{}", mtu(m))
+            }
+            Resource::Member { switch, member } => format!("{member} bridged into {switch}"),
+            Resource::Jail { name, vnet, ip4, ip6, allow_raw_sockets } => {
+                let mut s = format!("{name}: {}", if *vnet { "vnet" } else { "shared-ip" });
+                for (fam, ip) in [("ip4", ip4), ("ip6", ip6)] {
+                    match ip {
+                        JailIp::Disable => {}
+                        JailIp::Inherit => s.push_str(&format!(", {fam} inherit")),
+                        JailIp::Addrs(a) => s.push_str(&format!(", {fam} {}", list(a))),
+                    }
+                }
+                if *allow_raw_sockets {
+                    s.push_str(", raw sockets");
+                }
+                s
+            }
+            Resource::Nic { jail, name, host_ifname, switch, mac, private, mtu: m, addrs, dhcp, slaac, .. } => {
+                let mut s = format!("{host_ifname} <-> {jail}:{name} on {switch}, mac {mac}");
+                if *private {
+                    s.push_str(", private");
+                }
+                if !addrs.is_empty() {
+                    s.push_str(&format!(", {}", list(addrs)));
+                }
+                if *dhcp {
+                    s.push_str(", dhcp");
+                }
+                if *slaac {
+                    s.push_str(", slaac");
+                }
+                s + &mtu(m)
+            }
+            Resource::Route { jail, v6, gateway } => {
+                format!("{jail}: default{} via {gateway}", if *v6 { " inet6" } else { "" })
+            }
+            Resource::Alias { ifname, cidr, jail } => format!("{cidr} on {ifname} for {jail}"),
+            Resource::Tap { vm, ifname, switch, mac, private, mtu: m, .. } => {
+                format!("{ifname} for {vm} on {switch}, mac {mac}{}{}", if *private { ", private" } else { "" }, mtu(m))
+            }
+            Resource::Resolver { jail, conf } => match conf {
+                ResolvConf::Inherit => format!("{jail}: copy of the host's resolv.conf"),
+                ResolvConf::Lines(l) => format!("{jail}: {}", l.join("; ")),
+            },
+        }
+    }
+}
+
+impl fmt::Display for ResourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Display for Knob {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Knob::Ipv4Forwarding => "ipv4-forwarding",
+            Knob::Ipv6Forwarding => "ipv6-forwarding",
+        })
+    }
+}
