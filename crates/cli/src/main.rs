@@ -1,1 +1,28 @@
-fn main() {}
+//! The `jailnet` binary: parses the command line, runs one command, maps the outcome to
+//! an exit code (0 ok, 1 runtime failure after rollback, 2 invalid input or usage).
+
+mod args;
+mod backend;
+mod cmd;
+mod config;
+mod engine;
+mod exit;
+mod state_file;
+
+use clap::Parser;
+
+fn main() {
+    let cli = args::Cli::parse();
+    match cmd::run(&cli) {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            let code = exit::code(&e);
+            if code == 2 {
+                eprintln!("{e}");
+            } else {
+                eprintln!("jailnet: error: {e:#}");
+            }
+            std::process::exit(code);
+        }
+    }
+}

@@ -17,6 +17,10 @@ pub struct Config {
     pub jails: BTreeMap<JailName, Jail>,
     pub vms: BTreeMap<JailName, Vm>,
     pub cluster: Option<Cluster>,
+    /// Switches declared in the file that could not be read (already reported), so
+    /// references to them are not reported again as unknown.
+    #[serde(skip)]
+    pub unreadable_switches: std::collections::BTreeSet<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]

@@ -29,18 +29,6 @@ pub use diag::{Diagnostic, Diagnostics};
 /// Load and validate `text`. The config is usable only when the diagnostics are empty.
 pub fn check(text: &str) -> (Config, Diagnostics) {
     let (cfg, mut d) = load::load(text);
-    if d.is_empty() {
-        d = validate::validate(&cfg);
-    } else {
-        // Report cross-object problems too, except ones that follow from a value that
-        // failed to load (a switch that did not parse is not "unknown").
-        let loaded_names: Vec<String> = cfg.switches.keys().cloned().collect();
-        let failed_switch = |m: &str| m.contains("unknown switch") && !loaded_names.is_empty();
-        for x in validate::validate(&cfg).0 {
-            if !failed_switch(&x.message) {
-                d.push(x);
-            }
-        }
-    }
+    d.0.extend(validate::validate(&cfg).0);
     (cfg, d.sorted())
 }

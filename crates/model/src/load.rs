@@ -53,8 +53,13 @@ pub fn load(text: &str) -> (Config, Diagnostics) {
     }
     if let Some((_, n)) = top.take("switch") {
         for (k, n) in named_tables(n, "[switch]", &mut d) {
-            if let Some(s) = switch(k, n, &mut d) {
-                cfg.switches.insert(k.name.clone(), s);
+            match switch(k, n, &mut d) {
+                Some(s) => {
+                    cfg.switches.insert(k.name.clone(), s);
+                }
+                None => {
+                    cfg.unreadable_switches.insert(k.name.clone());
+                }
             }
         }
     }

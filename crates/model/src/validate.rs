@@ -199,6 +199,10 @@ impl<'c> Validator<'c> {
                 if let MacSpec::Fixed(m) = nic.mac.value {
                     self.claim_mac(m, nwho.clone(), &nic.mac.span);
                 }
+                has_known_addr |= nic.ip4.iter().chain(&nic.ip6).any(|s| matches!(s.value, AddrSpec::Static(_) | AddrSpec::Auto));
+                if cfg.unreadable_switches.contains(&nic.switch.value) {
+                    continue;
+                }
                 let Some(sw) = cfg.switches.get(&nic.switch.value) else {
                     let known: Vec<&str> = cfg.switches.keys().map(String::as_str).collect();
                     let hint = match crate::doc::did_you_mean(&nic.switch.value, &known) {
@@ -211,7 +215,6 @@ impl<'c> Validator<'c> {
                 };
                 for (specs, v4) in [(&nic.ip4, true), (&nic.ip6, false)] {
                     for s in specs {
-                        has_known_addr |= matches!(s.value, AddrSpec::Static(_) | AddrSpec::Auto);
                         self.nic_addr(&nwho, nic, sw, s, v4);
                     }
                 }
@@ -339,7 +342,7 @@ impl<'c> Validator<'c> {
                 if let MacSpec::Fixed(m) = nic.mac.value {
                     self.claim_mac(m, who.clone(), &nic.mac.span);
                 }
-                if !cfg.switches.contains_key(&nic.switch.value) {
+                if !cfg.switches.contains_key(&nic.switch.value) && !cfg.unreadable_switches.contains(&nic.switch.value) {
                     self.err(&nic.switch.span, format!("{who} is on unknown switch '{}'", nic.switch.value), "declare it as [switch.NAME]");
                 }
             }

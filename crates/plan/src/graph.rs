@@ -79,6 +79,44 @@ impl Graph {
         out
     }
 
+    /// The resources of jail `jail` and everything they depend on (switches, settings…):
+    /// what `attach` brings up.
+    pub fn for_jail(&self, jail: &str) -> Graph {
+        let by_if = ifname_index(&self.nodes);
+        let mut keep: BTreeSet<ResourceId> = BTreeSet::new();
+        let mut todo: Vec<ResourceId> = self
+            .nodes
+            .iter()
+            .filter(|(_, r)| r.jail().is_some_and(|j| j.as_str() == jail))
+            .map(|(id, _)| id.clone())
+            .collect();
+        while let Some(id) = todo.pop() {
+            if !keep.insert(id.clone()) {
+                continue;
+            }
+            if let Some(r) = self.nodes.get(&id) {
+                todo.extend(dependencies(r, &self.nodes, &by_if));
+            }
+        }
+        // Host settings every jail relies on.
+        keep.extend(self.nodes.iter().filter(|(_, r)| matches!(r, Resource::Sysctl { .. })).map(|(id, _)| id.clone()));
+        Graph {
+            nodes: self.nodes.iter().filter(|(id, _)| keep.contains(*id)).map(|(k, v)| (k.clone(), v.clone())).collect(),
+        }
+    }
+
+    /// This graph without jail `jail`'s own resources: what `detach` leaves.
+    pub fn without_jail(&self, jail: &str) -> Graph {
+        Graph {
+            nodes: self
+                .nodes
+                .iter()
+                .filter(|(_, r)| !r.jail().is_some_and(|j| j.as_str() == jail))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        }
+    }
+
     /// Ids of resources that depend on `id`, directly or not.
     pub fn dependents(&self, id: &ResourceId) -> BTreeSet<ResourceId> {
         let by_if = ifname_index(&self.nodes);

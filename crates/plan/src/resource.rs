@@ -170,6 +170,18 @@ impl Resource {
         }
     }
 
+    /// The jail this resource belongs to (its jail, NICs, routes, aliases, resolver).
+    pub fn jail(&self) -> Option<&JailName> {
+        match self {
+            Resource::Jail { name, .. } => Some(name),
+            Resource::Nic { jail, .. }
+            | Resource::Route { jail, .. }
+            | Resource::Alias { jail, .. }
+            | Resource::Resolver { jail, .. } => Some(jail),
+            _ => None,
+        }
+    }
+
     /// The interface name this resource creates on the host, if any.
     pub fn host_ifname(&self) -> Option<&IfName> {
         match self {

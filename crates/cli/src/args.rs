@@ -1,0 +1,129 @@
+//! The command line: global options and one subcommand each, as in DESIGN.md's CLI contract.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Declarative networking for FreeBSD jails and bhyve VMs, from one TOML file.
+///
+/// Exit codes: 0 ok, 1 runtime failure (after rollback), 2 invalid input or usage.
+#[derive(Debug, Parser)]
+#[command(name = "jailnet", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// Config file [default: ./jailnet.toml if present, else /usr/local/etc/jailnet.toml
+    /// on FreeBSD and /etc/jailnet.toml elsewhere]
+    #[arg(short = 'c', long = "config", global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Which host to act on: the real FreeBSD tools, Linux netlink, or the simulated
+    /// FreeBSD host kept in the state dir
+    #[arg(long, global = true, value_enum, default_value_t = BackendKind::Auto)]
+    pub backend: BackendKind,
+
+    /// Where jailnet keeps its state [default: /var/db/jailnet on FreeBSD, /var/lib/jailnet
+    /// elsewhere]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+
+    /// (linux) Treat network namespace NS as the host; jail namespaces are made for it
+    /// only and the real root namespace is never touched
+    #[arg(long, global = true, value_name = "NS")]
+    pub host_netns: Option<String>,
+
+    /// Machine-readable output
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BackendKind {
+    /// freebsd on FreeBSD, linux on Linux
+    Auto,
+    Freebsd,
+    Linux,
+    Sim,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Check the config; print `FILE:LINE:COL: error: …` for every problem (exit 2)
+    Validate,
+    /// Show what would change on the host
+    Plan {
+        /// Print the exact commands (argv) or kernel requests for each change
+        #[arg(long)]
+        commands: bool,
+    },
+    /// Make the host match the config
+    Up,
+    /// Remove everything jailnet made
+    Down,
+    /// Bring up one jail's networking (for jail.conf exec.created / exec.prestart)
+    Attach {
+        /// Jail name as in the config
+        jail: String,
+    },
+    /// Take down one jail's networking (for jail.conf exec.poststop); works when the jail
+    /// is already gone
+    Detach {
+        /// Jail name as in the config
+        jail: String,
+    },
+    /// Show switches, jails, NICs, addresses and their live state
+    Status,
+    /// Draw the topology
+    Graph {
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+    },
+    /// Check host prerequisites and drift, each with the exact fix
+    Doctor,
+    /// Remove leftovers that jailnet owns but the config no longer declares
+    Gc,
+    /// (linux) Run a command inside a jail's network namespace
+    Exec {
+        /// Jail name as in the config
+        jail: String,
+        /// The command and its arguments
+        #[arg(last = true, required = true)]
+        cmd: Vec<String>,
+    },
+    /// (sim) Inspect the simulated FreeBSD host
+    Sim {
+        #[command(subcommand)]
+        cmd: SimCmd,
+    },
+    /// Convert iocage / pot / bastille configs to jailnet.toml
+    Import {
+        #[arg(value_enum)]
+        from: ImportFrom,
+        /// The tool's config file or directory
+        path: PathBuf,
+    },
+    /// Build a showcase topology in a sandbox, prove it works, tear it down
+    Demo,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SimCmd {
+    /// The simulated host: ifconfig -a, jls, pf anchors, ipfw
+    Show,
+    /// Forget the simulated host (start again from a fresh one)
+    Reset,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Svg,
+    Dot,
+    Mermaid,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ImportFrom {
+    Iocage,
+    Pot,
+    Bastille,
+}

@@ -1,0 +1,37 @@
+//! Choosing and opening the backend named by `--backend`.
+
+pub use crate::args::BackendKind;
+use crate::args::Cli;
+use anyhow::Result;
+use jailnet_plan::{Backend, BackendError, Change, Observed, Resource};
+
+/// The backend `auto` stands for on this OS.
+pub fn resolve(kind: BackendKind) -> BackendKind {
+    match kind {
+        BackendKind::Auto if cfg!(target_os = "freebsd") => BackendKind::Freebsd,
+        BackendKind::Auto => BackendKind::Linux,
+        k => k,
+    }
+}
+
+/// Open the backend for `cli`. `None` when this build has no such backend yet.
+pub fn open(cli: &Cli) -> Result<Option<Box<dyn Backend>>> {
+    let _ = resolve(cli.backend);
+    Ok(None)
+}
+
+/// A host with nothing on it that refuses to change: what `plan` uses when no backend is
+/// available, so a config can still be planned anywhere.
+pub struct EmptyHost;
+
+impl Backend for EmptyHost {
+    fn observe(&mut self, _scope: &[&Resource]) -> Result<Observed, BackendError> {
+        Ok(Observed::default())
+    }
+    fn apply(&mut self, change: &Change) -> Result<(), BackendError> {
+        Err(BackendError(format!("{}: no backend is available to apply changes on this host", change.id)))
+    }
+    fn commands(&self, change: &Change) -> Vec<String> {
+        vec![format!("(no backend) {}", change.line())]
+    }
+}

@@ -1,0 +1,35 @@
+//! `up`, `down`, `attach JAIL`, `detach JAIL`: plan against the live host and apply, with
+//! rollback on failure.
+
+use crate::args::Cli;
+use crate::backend::{self, resolve, BackendKind};
+use crate::engine::{converge, host_name, prepare, Scope};
+use crate::exit::Invalid;
+use crate::state_file::StateStore;
+use anyhow::{bail, Result};
+
+pub fn run(cli: &Cli, scope: Scope) -> Result<i32> {
+    let linux = resolve(cli.backend) == BackendKind::Linux;
+    let loaded = crate::config::load(cli, linux)?;
+    if let Scope::Attach(j) | Scope::Detach(j) = &scope {
+        if !loaded.cfg.jails.keys().any(|k| k.as_str() == j) {
+            return Err(Invalid(format!("jail '{j}' is not in {}", loaded.path.display())).into());
+        }
+    }
+    let Some(mut be) = backend::open(cli)? else {
+        bail!("no backend for {:?} is available in this build", resolve(cli.backend));
+    };
+    let store = StateStore::open(&super::state_dir(cli))?;
+    let mut state = store.load()?;
+    let prepared = prepare(&loaded.cfg, &state, be.as_mut(), &scope)?;
+    let host = host_name(&loaded.cfg);
+    let n = converge(&prepared, &mut state, be.as_mut(), &scope, &host, &mut |s| store.save(s), !cli.json)?;
+    if cli.json {
+        println!("{}", serde_json::json!({"changes": n}));
+    } else if n == 0 {
+        println!("Nothing to do: the host already matches.");
+    } else {
+        println!("Done: {n} change{} applied.", if n == 1 { "" } else { "s" });
+    }
+    Ok(0)
+}

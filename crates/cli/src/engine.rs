@@ -1,0 +1,107 @@
+//! The pipeline every mutating command runs: allocate → desired graph → observe → diff →
+//! plan → apply (with rollback) → re-observe → the diff must now be empty.
+
+use anyhow::{bail, Context, Result};
+use jailnet_model::alloc::{allocate, Allocations};
+use jailnet_model::Config;
+use jailnet_plan::{desired, diff, Backend, Change, Graph, Observed, Op, Plan, Resource, State};
+
+/// Which part of the config a command acts on.
+#[derive(Clone, Debug)]
+pub enum Scope {
+    /// Everything (`up`, `plan`).
+    All,
+    /// Nothing: remove all jailnet made (`down`).
+    Nothing,
+    /// One jail and what it needs; deletes nothing else (`attach`).
+    Attach(String),
+    /// One jail's own resources are removed; nothing else changes (`detach`).
+    Detach(String),
+}
+
+/// What a command is about to do.
+pub struct Prepared {
+    pub alloc: Allocations,
+    pub graph: Graph,
+    pub plan: Plan,
+}
+
+/// The host identity: `[host] name`, else the machine's hostname.
+pub fn host_name(cfg: &Config) -> String {
+    if let Some(n) = &cfg.host.name {
+        return n.clone();
+    }
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most buf.len() bytes into buf.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    if rc != 0 {
+        return "localhost".into();
+    }
+    let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..end]).into_owned()
+}
+
+/// Plan `scope` of `cfg` against what `backend` observes.
+pub fn prepare(cfg: &Config, state: &State, backend: &mut dyn Backend, scope: &Scope) -> Result<Prepared> {
+    let host = host_name(cfg);
+    let prev = if state.host.is_empty() || state.host == host { state.allocations.clone() } else { Allocations::default() };
+    let alloc = allocate(cfg, &host, &prev).context("allocation failed")?;
+    let full = desired(cfg, &alloc)?;
+    let graph = match scope {
+        Scope::All => full,
+        Scope::Nothing => Graph::default(),
+        Scope::Attach(j) => full.for_jail(j),
+        Scope::Detach(j) => full.without_jail(j),
+    };
+    let (plan, _) = plan_against(&graph, state, backend, scope)?;
+    Ok(Prepared { alloc, graph, plan })
+}
+
+fn plan_against(graph: &Graph, state: &State, backend: &mut dyn Backend, scope: &Scope) -> Result<(Plan, Observed)> {
+    let wanted: Vec<&Resource> = graph.nodes.values().chain(state.scope()).collect();
+    let observed = backend.observe(&wanted).context("cannot observe the host")?;
+    let mut plan = diff(graph, &observed, state);
+    let mine = |c: &Change, j: &str| c.resource().and_then(Resource::jail).is_some_and(|x| x.as_str() == j);
+    match scope {
+        Scope::Attach(j) => plan.changes.retain(|c| c.op != Op::Delete || mine(c, j)),
+        Scope::Detach(j) => plan.changes.retain(|c| mine(c, j)),
+        Scope::All | Scope::Nothing => {}
+    }
+    Ok((plan, observed))
+}
+
+/// Apply a prepared plan, save the state after every change, then check the host now
+/// matches (a non-empty second diff is a bug and is reported as one).
+pub fn converge(
+    prepared: &Prepared,
+    state: &mut State,
+    backend: &mut dyn Backend,
+    scope: &Scope,
+    host: &str,
+    save: &mut dyn FnMut(&State) -> Result<()>,
+    verbose: bool,
+) -> Result<usize> {
+    state.host = host.to_string();
+    state.allocations = prepared.alloc.clone();
+    save(state)?;
+    let total = prepared.plan.changes.len();
+    let result = jailnet_plan::apply(&prepared.plan, backend, state, &mut |i, c| {
+        if verbose {
+            eprintln!("[{}/{total}] {}", i + 1, c.line());
+        }
+    });
+    save(state)?;
+    let n = result.map_err(|e| anyhow::anyhow!("apply failed at {e}"))?;
+    let (again, observed) = plan_against(&prepared.graph, state, backend, scope)?;
+    if !again.is_empty() {
+        bail!(
+            "jailnet bug: after applying, the host still differs from the config:\n{}",
+            again.render_text()
+        );
+    }
+    // Forget owned resources that are gone from the host (removed by hand, or by the
+    // kernel together with their jail): there is nothing left to remove.
+    state.owned.retain(|id, _| observed.resources.nodes.contains_key(id));
+    save(state)?;
+    Ok(n)
+}
