@@ -254,6 +254,26 @@ impl<'a> Request<'a> {
         )
     }
 
+    /// `ip link set dev LINK type bridge_slave isolated on|off`: an `RTM_NEWLINK`
+    /// on an existing bridge port with `IFLA_INFO_SLAVE_DATA { IFLA_BRPORT_ISOLATED }`.
+    /// Unlike [`Request::set_isolated`] it takes a name, so it can follow the
+    /// request that creates (and enslaves) the port in one batch.
+    pub fn set_port_isolated(link: LinkRef<'_>, isolated: bool) -> Request<'a> {
+        let mut msg = link_message(link);
+        msg.attributes.push(LinkAttribute::LinkInfo(vec![
+            LinkInfo::PortKind(InfoPortKind::Bridge),
+            LinkInfo::PortData(InfoPortData::BridgePort(vec![InfoBridgePort::Isolated(
+                isolated,
+            )])),
+        ]));
+        let what = if isolated { "on" } else { "off" };
+        Request::new(
+            RouteNetlinkMessage::NewLink(msg),
+            0,
+            format!("set bridge port {link} isolated {what}"),
+        )
+    }
+
     /// `ip link set ifindex N name NEW` (a rename must address the link by index).
     pub fn rename(index: u32, new_name: &str) -> Result<Request<'a>> {
         check_ifname(new_name)?;

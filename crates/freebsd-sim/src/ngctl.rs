@@ -1,0 +1,488 @@
+//! netgraph through `ngctl(8)` (§5): ng_ether nodes for host NICs, ng_eiface (creating
+//! `ngethN` interfaces), ng_bridge with auto-shutdown, and mkpeer/name/connect/rmhook/
+//! shutdown/list/show/msg.
+
+use crate::exec::{fail, Caller, R};
+use crate::state::{CloneUnit, IfKind, Iface, NgNode, NgPeer, SimState, VnetId};
+use jailnet_host::Output;
+use std::collections::BTreeMap;
+
+const ENOENT: &str = "send msg: No such file or directory";
+const EEXIST: &str = "send msg: File exists";
+const EINVAL: &str = "send msg: Invalid argument";
+
+/// Runs `ngctl ARGS…`.
+pub(crate) fn run(st: &mut SimState, caller: &Caller, args: &[String]) -> Output {
+    match ngctl(st, caller, args) {
+        Ok(o) | Err(o) => o,
+    }
+}
+
+/// Creates the ng_ether node of a host NIC (named after it, as ng_ether does).
+pub(crate) fn add_ether_node(st: &mut SimState, iface: u32) {
+    let name = st.ifaces.get(&iface).map(|i| i.name.clone());
+    let id = alloc_id(st);
+    st.netgraph.nodes.insert(
+        id,
+        NgNode {
+            name,
+            kind: "ether".into(),
+            hooks: BTreeMap::new(),
+            iface: Some(iface),
+            persistent: false,
+        },
+    );
+}
+
+fn alloc_id(st: &mut SimState) -> u32 {
+    let id = st.netgraph.next_id.max(1);
+    st.netgraph.next_id = id + 1;
+    id
+}
+
+/// Shuts a node down: its hooks are disconnected (peers may auto-shutdown) and an eiface
+/// takes its interface with it, wherever that interface is.
+pub(crate) fn drop_node(st: &mut SimState, id: u32) {
+    let Some(node) = st.netgraph.nodes.remove(&id) else {
+        return;
+    };
+    for peer in node.hooks.values() {
+        unhook(st, peer.node, &peer.hook);
+    }
+    if node.kind == "eiface" {
+        if let Some(i) = node.iface {
+            if st.ifaces.contains_key(&i) {
+                st.remove_iface(i);
+            }
+        }
+    }
+}
+
+/// Removes one hook end on `node`; an ng_bridge left without hooks shuts down.
+fn unhook(st: &mut SimState, node: u32, hook: &str) {
+    let empty_bridge = match st.netgraph.nodes.get_mut(&node) {
+        Some(n) => {
+            n.hooks.remove(hook);
+            n.kind == "bridge" && n.hooks.is_empty() && !n.persistent
+        }
+        None => false,
+    };
+    if empty_bridge {
+        drop_node(st, node);
+    }
+}
+
+/// Resolves `NAME:`, `[ID]:`, `NAME:hook.hook`; `None` means the ngctl socket itself (`.`).
+fn resolve(st: &SimState, path: &str) -> R<Option<u32>> {
+    if path == "." || path.is_empty() {
+        return Ok(None);
+    }
+    let Some((base, rel)) = path.split_once(':') else {
+        // relative to our own socket node, which holds no hooks between commands
+        return Err(fail("ngctl", ENOENT));
+    };
+    let mut id = if let Some(hex) = base.strip_prefix('[').and_then(|b| b.strip_suffix(']')) {
+        u32::from_str_radix(hex, 16)
+            .ok()
+            .filter(|i| st.netgraph.nodes.contains_key(i))
+    } else {
+        st.netgraph
+            .nodes
+            .iter()
+            .find(|(_, n)| n.name.as_deref() == Some(base))
+            .map(|(i, _)| *i)
+    }
+    .ok_or_else(|| fail("ngctl", ENOENT))?;
+    for hook in rel.split('.').filter(|h| !h.is_empty()) {
+        id = st
+            .netgraph
+            .nodes
+            .get(&id)
+            .and_then(|n| n.hooks.get(hook))
+            .map(|p| p.node)
+            .ok_or_else(|| fail("ngctl", ENOENT))?;
+    }
+    Ok(Some(id))
+}
+
+fn resolve_node(st: &SimState, path: &str) -> R<u32> {
+    resolve(st, path)?.ok_or_else(|| fail("ngctl", EINVAL))
+}
+
+/// Whether `kind` nodes accept a hook called `hook`.
+fn hook_ok(kind: &str, hook: &str) -> bool {
+    let numbered = |p: &str| {
+        hook.strip_prefix(p)
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+    };
+    match kind {
+        "eiface" => hook == "ether",
+        "ether" => matches!(hook, "lower" | "upper" | "orphans"),
+        "bridge" => numbered("link") || numbered("uplink"),
+        _ => true,
+    }
+}
+
+fn ngctl(st: &mut SimState, caller: &Caller, args: &[String]) -> R<Output> {
+    if caller.jail.is_some() {
+        return Err(fail("ngctl", "socket: Protocol not supported"));
+    }
+    let mut k = 0;
+    while args.get(k).is_some_and(|a| a.starts_with('-')) {
+        k += 1;
+    }
+    let Some(cmd) = args.get(k) else {
+        return Err(Output::fail(1, "usage: ngctl [-d] [-f file] [-n name] [command ...]\n"));
+    };
+    let a: Vec<&str> = args[k + 1..].iter().map(String::as_str).collect();
+    match cmd.as_str() {
+        "mkpeer" => {
+            let (path, typ, hook, peerhook) = match a.as_slice() {
+                [t, h, p] => (".", *t, *h, *p),
+                [path, t, h, p] => (*path, *t, *h, *p),
+                _ => return Err(usage("mkpeer [path] <type> <hook> <peerhook>")),
+            };
+            mkpeer(st, path, typ, hook, peerhook)
+        }
+        "name" => {
+            let [path, name] = a.as_slice() else {
+                return Err(usage("name <path> <name>"));
+            };
+            let id = resolve_node(st, path)?;
+            if name.len() > 31 || name.is_empty() || name.contains(['.', ':', '[', ']']) {
+                return Err(fail("ngctl", EINVAL));
+            }
+            if st.netgraph.nodes.iter().any(|(i, n)| *i != id && n.name.as_deref() == Some(*name)) {
+                return Err(fail("ngctl", EEXIST));
+            }
+            if let Some(n) = st.netgraph.nodes.get_mut(&id) {
+                n.name = Some(name.to_string());
+            }
+            Ok(Output::ok(""))
+        }
+        "connect" => {
+            let [path, rel, hook, peerhook] = a.as_slice() else {
+                return Err(usage("connect [path] <relpath> <hook> <peerhook>"));
+            };
+            let from = resolve_node(st, path)?;
+            let to = if rel.contains(':') {
+                resolve_node(st, rel)?
+            } else {
+                let base = st.netgraph.nodes.get(&from).and_then(|n| n.name.clone());
+                let p = match base {
+                    Some(b) => format!("{b}:{rel}"),
+                    None => format!("[{from:x}]:{rel}"),
+                };
+                resolve_node(st, &p)?
+            };
+            connect(st, from, hook, to, peerhook)?;
+            Ok(Output::ok(""))
+        }
+        "rmhook" => {
+            let (path, hook) = match a.as_slice() {
+                [p, h] => (*p, *h),
+                _ => return Err(usage("rmhook [path] <hook>")),
+            };
+            let id = resolve_node(st, path)?;
+            let peer = st
+                .netgraph
+                .nodes
+                .get(&id)
+                .and_then(|n| n.hooks.get(hook))
+                .cloned()
+                .ok_or_else(|| fail("ngctl", ENOENT))?;
+            unhook(st, peer.node, &peer.hook);
+            unhook(st, id, hook);
+            Ok(Output::ok(""))
+        }
+        "shutdown" | "kill" => {
+            let [path] = a.as_slice() else {
+                return Err(usage("shutdown <path>"));
+            };
+            let id = resolve_node(st, path)?;
+            if st.netgraph.nodes.get(&id).is_some_and(|n| n.kind == "ether") {
+                // ng_ether nodes persist while their interface exists; shutdown resets them.
+                let hooks: Vec<String> = st.netgraph.nodes.get(&id).map(|n| n.hooks.keys().cloned().collect()).unwrap_or_default();
+                for h in hooks {
+                    if let Some(p) = st.netgraph.nodes.get(&id).and_then(|n| n.hooks.get(&h)).cloned() {
+                        unhook(st, p.node, &p.hook);
+                    }
+                    unhook(st, id, &h);
+                }
+            } else {
+                drop_node(st, id);
+            }
+            Ok(Output::ok(""))
+        }
+        "list" | "ls" => Ok(Output::ok(list(st, a.contains(&"-n")))),
+        "show" => {
+            let [path] = a.as_slice() else {
+                return Err(usage("show <path>"));
+            };
+            let id = resolve_node(st, path)?;
+            Ok(Output::ok(show(st, id)))
+        }
+        "msg" => {
+            let (path, m) = match a.as_slice() {
+                [p, m, ..] => (*p, *m),
+                _ => return Err(usage("msg path command [args ... ]")),
+            };
+            let id = resolve_node(st, path)?;
+            msg(st, id, m, &a[2..])
+        }
+        "types" => Ok(Output::ok(
+            "There are 4 total types:\n        Type name   Number of living nodes\n        ---------   ----------------------\n        bridge      0\n        eiface      0\n        ether       0\n        socket      1\n",
+        )),
+        _ => Err(fail("ngctl", format!("{cmd}: unknown command"))),
+    }
+}
+
+fn usage(u: &str) -> Output {
+    Output::fail(1, format!("ngctl: usage: {u}\n"))
+}
+
+fn mkpeer(st: &mut SimState, path: &str, typ: &str, hook: &str, peerhook: &str) -> R<Output> {
+    let typ = typ.strip_prefix("ng_").unwrap_or(typ);
+    if !matches!(typ, "eiface" | "bridge" | "hub" | "one2many" | "tee" | "vlan" | "iface" | "nat" | "ksocket") {
+        return Err(fail("ngctl", ENOENT));
+    }
+    let from = resolve(st, path)?;
+    if let Some(f) = from {
+        let node = st.netgraph.nodes.get(&f).ok_or_else(|| fail("ngctl", ENOENT))?;
+        if node.hooks.contains_key(hook) {
+            return Err(fail("ngctl", EEXIST));
+        }
+        if !hook_ok(&node.kind, hook) {
+            return Err(fail("ngctl", EINVAL));
+        }
+    }
+    if !hook_ok(typ, peerhook) {
+        return Err(fail("ngctl", EINVAL));
+    }
+    let id = alloc_id(st);
+    let mut node = NgNode {
+        name: None,
+        kind: typ.to_string(),
+        hooks: BTreeMap::new(),
+        iface: None,
+        persistent: false,
+    };
+    if typ == "eiface" {
+        let unit = st.free_unit("ngeth");
+        let name = format!("ngeth{unit}");
+        let index = st.free_index();
+        st.ifaces.insert(
+            index,
+            Iface {
+                name: name.clone(),
+                index,
+                kind: IfKind::NgEth { node: id },
+                clone: Some(CloneUnit {
+                    cloner: "ngeth".into(),
+                    unit,
+                }),
+                vnet: VnetId::Host,
+                home: VnetId::Host,
+                up: false,
+                mtu: 1500,
+                mac: Some("00:00:00:00:00:00".into()),
+                description: None,
+                groups: Vec::new(),
+                inet: Vec::new(),
+                inet6: Vec::new(),
+                carrier: true,
+                mtu_locked: false,
+            },
+        );
+        node.iface = Some(index);
+        node.name = Some(name);
+    }
+    st.netgraph.nodes.insert(id, node);
+    match from {
+        Some(f) => connect(st, f, hook, id, peerhook)?,
+        None => {
+            // Hooked to ngctl's socket, which closes when ngctl exits: a bridge left with
+            // no hooks shuts down right away.
+            if typ == "bridge" {
+                drop_node(st, id);
+            }
+        }
+    }
+    Ok(Output::ok(""))
+}
+
+fn connect(st: &mut SimState, a: u32, ha: &str, b: u32, hb: &str) -> R<()> {
+    let (Some(na), Some(nb)) = (st.netgraph.nodes.get(&a), st.netgraph.nodes.get(&b)) else {
+        return Err(fail("ngctl", ENOENT));
+    };
+    if na.hooks.contains_key(ha) || nb.hooks.contains_key(hb) || (a == b && ha == hb) {
+        return Err(fail("ngctl", EEXIST));
+    }
+    if !hook_ok(&na.kind, ha) || !hook_ok(&nb.kind, hb) {
+        return Err(fail("ngctl", EINVAL));
+    }
+    if let Some(n) = st.netgraph.nodes.get_mut(&a) {
+        n.hooks.insert(ha.to_string(), NgPeer { node: b, hook: hb.to_string() });
+    }
+    if let Some(n) = st.netgraph.nodes.get_mut(&b) {
+        n.hooks.insert(hb.to_string(), NgPeer { node: a, hook: ha.to_string() });
+    }
+    Ok(())
+}
+
+fn msg(st: &mut SimState, id: u32, m: &str, args: &[&str]) -> R<Output> {
+    let Some(node) = st.netgraph.nodes.get(&id).cloned() else {
+        return Err(fail("ngctl", ENOENT));
+    };
+    match (node.kind.as_str(), m) {
+        ("eiface", "set") => {
+            let mac = args
+                .first()
+                .and_then(|a| crate::state::parse_mac(a))
+                .ok_or_else(|| fail("ngctl", EINVAL))?;
+            if let Some(i) = node.iface.and_then(|i| st.ifaces.get_mut(&i)) {
+                i.mac = Some(mac);
+            }
+            Ok(Output::ok(""))
+        }
+        ("eiface" | "ether", "getifname") => {
+            let name = node
+                .iface
+                .and_then(|i| st.ifaces.get(&i))
+                .map(|i| i.name.clone())
+                .unwrap_or_default();
+            Ok(Output::ok(format!(
+                "Rec'd response \"getifname\" (1) from \"[{id:x}]:\":\nArgs:\t\"{name}\"\n"
+            )))
+        }
+        ("bridge", "setpersistent") => {
+            if let Some(n) = st.netgraph.nodes.get_mut(&id) {
+                n.persistent = true;
+            }
+            Ok(Output::ok(""))
+        }
+        (_, "getstats" | "setconfig" | "getconfig" | "setpromisc" | "setautosrc" | "reset" | "gettable") => {
+            Ok(Output::ok(""))
+        }
+        _ => Err(fail("ngctl", EINVAL)),
+    }
+}
+
+fn node_line(id: u32, n: &NgNode) -> String {
+    format!(
+        "  Name: {:<15} Type: {:<15} ID: {:08x}   Num hooks: {}\n",
+        n.name.as_deref().unwrap_or("<unnamed>"),
+        n.kind,
+        id,
+        n.hooks.len()
+    )
+}
+
+fn list(st: &SimState, named_only: bool) -> String {
+    let sock_id = st.netgraph.next_id.max(1);
+    let sock = NgNode {
+        name: Some(format!("ngctl{}", 1000 + sock_id)),
+        kind: "socket".into(),
+        hooks: BTreeMap::new(),
+        iface: None,
+        persistent: false,
+    };
+    let mut nodes: Vec<(u32, &NgNode)> = st
+        .netgraph
+        .nodes
+        .iter()
+        .map(|(i, n)| (*i, n))
+        .filter(|(_, n)| !named_only || n.name.is_some())
+        .collect();
+    nodes.push((sock_id, &sock));
+    let mut s = if named_only {
+        format!("There are {} total named nodes:\n", nodes.len())
+    } else {
+        format!("There are {} total nodes:\n", nodes.len())
+    };
+    for (id, n) in nodes {
+        s.push_str(&node_line(id, n));
+    }
+    s
+}
+
+fn show(st: &SimState, id: u32) -> String {
+    let Some(n) = st.netgraph.nodes.get(&id) else {
+        return String::new();
+    };
+    let mut s = node_line(id, n);
+    if !n.hooks.is_empty() {
+        s.push_str("  Local hook      Peer name       Peer type    Peer ID         Peer hook      \n");
+        s.push_str("  ----------      ---------       ---------    -------         ---------      \n");
+        for (h, p) in &n.hooks {
+            let peer = st.netgraph.nodes.get(&p.node);
+            s.push_str(&format!(
+                "  {:<15} {:<15} {:<12} {:08x}        {:<15}\n",
+                h,
+                peer.and_then(|x| x.name.as_deref()).unwrap_or("<unnamed>"),
+                peer.map(|x| x.kind.as_str()).unwrap_or("?"),
+                p.node,
+                p.hook
+            ));
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{SimHost, VnetId};
+
+    fn ng(h: &mut SimHost, args: &[&str]) -> jailnet_host::Output {
+        let o = h.sh("ngctl", args);
+        assert_eq!(o.status, 0, "ngctl {args:?}: {}", o.stderr);
+        o
+    }
+
+    #[test]
+    fn seed_002_netgraph_jail_recipe() {
+        // seeds/002: three eifaces, a bridge made on ng_host's ether hook, connects.
+        let mut h = SimHost::fresh();
+        ng(&mut h, &["mkpeer", "eiface", "ether", "ether"]);
+        ng(&mut h, &["mkpeer", "eiface", "ether", "ether"]);
+        ng(&mut h, &["mkpeer", "eiface", "ether", "ether"]);
+        assert!(h.iface(&VnetId::Host, "ngeth2").is_some());
+        ng(&mut h, &["name", "ngeth0:", "ng_host"]);
+        ng(&mut h, &["name", "ngeth1:", "ng_test1"]);
+        ng(&mut h, &["name", "ngeth2:", "ng_test2"]);
+        ng(&mut h, &["mkpeer", "ng_host:", "bridge", "ether", "link0"]);
+        ng(&mut h, &["name", "ng_host:ether", "br0"]);
+        ng(&mut h, &["connect", "br0:", "ng_test1:", "link1", "ether"]);
+        ng(&mut h, &["connect", "br0:", "ng_test2:", "link2", "ether"]);
+        let l = ng(&mut h, &["list"]).stdout;
+        assert!(l.starts_with("There are 6 total nodes:\n"), "{l}");
+        assert!(l.contains("  Name: br0             Type: bridge          ID: "), "{l}");
+        assert!(l.contains("   Num hooks: 3\n"));
+        let o = h.sh("ngctl", &["connect", "br0:", "ng_test2:", "link2", "ether"]);
+        assert_eq!((o.status, o.stderr.as_str()), (1, "ngctl: send msg: File exists\n"));
+        // shutting down an eiface removes its interface; the bridge survives with hooks left
+        ng(&mut h, &["shutdown", "ng_test2:"]);
+        assert!(h.iface(&VnetId::Host, "ngeth2").is_none());
+        ng(&mut h, &["shutdown", "ng_test1:"]);
+        ng(&mut h, &["shutdown", "ng_host:"]);
+        // last hook gone: ng_bridge shut itself down
+        assert_eq!(h.sh("ngctl", &["show", "br0:"]).status, 1);
+        assert_eq!(h.sh("ngctl", &["mkpeer", "eiface", "ether", "ether"]).status, 0);
+        assert!(h.iface(&VnetId::Host, "ngeth0").is_some());
+    }
+
+    #[test]
+    fn uplink_via_ng_ether_and_mac() {
+        let mut h = SimHost::fresh();
+        ng(&mut h, &["mkpeer", "em0:", "bridge", "lower", "link0"]);
+        ng(&mut h, &["name", "em0:lower", "sw"]);
+        ng(&mut h, &["connect", "em0:", "sw:", "upper", "link1"]);
+        ng(&mut h, &["mkpeer", "sw:", "eiface", "link2", "ether"]);
+        ng(&mut h, &["msg", "sw:link2", "set", "58:9c:fc:00:00:01"]);
+        assert_eq!(h.iface(&VnetId::Host, "ngeth0").and_then(|i| i.mac.clone()).as_deref(), Some("58:9c:fc:00:00:01"));
+        let o = ng(&mut h, &["msg", "sw:link2", "getifname"]);
+        assert!(o.stdout.ends_with("Args:\t\"ngeth0\"\n"));
+        let o = h.sh("ngctl", &["mkpeer", "sw:", "eiface", "bogus", "ether"]);
+        assert_eq!(o.status, 1);
+    }
+}

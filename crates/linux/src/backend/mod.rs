@@ -1,0 +1,331 @@
+//! `LinuxBackend`: jailnet's plan [`Backend`] over this crate's netlink and netns
+//! toolkit. A VNET jail is a named network namespace, a switch a bridge, a jail
+//! NIC a veth pair whose peer is born inside the jail's namespace, a private port
+//! a bridge port with `isolated` set before the link comes up, a VM NIC a
+//! persistent tap, a resolver `/etc/netns/NAME/resolv.conf`.
+//!
+//! With [`LinuxOptions::host_netns`] set, that namespace plays the host: every
+//! host-side object is made there and the real root namespace is never touched.
+//! One netlink socket is opened per namespace and reused; host interface indexes
+//! come from one dump per `observe` and are kept current by `apply`.
+//!
+//! Every object jailnet creates on a link carries the ifalias `jailnet:<id>` so
+//! `gc` finds leftovers even without a state file. One file per resource kind
+//! holds that kind's apply, observe and command description.
+
+mod alias;
+mod jail;
+mod member;
+mod nic;
+mod observe;
+mod resolver;
+mod route;
+mod switch;
+mod sysctl;
+mod tap;
+mod vxlan;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use jailnet_model::names::IfName;
+use jailnet_model::net::{Cidr, Mac};
+use jailnet_plan::{Backend, BackendError, Change, Observed, Op, Resource, ResourceId};
+
+use crate::conn::Netlink;
+use crate::error::{Error, Result};
+use crate::netns::{Netns, NsFd};
+use crate::types::{LinkRef, MacAddr};
+
+/// Prefix of the ifalias jailnet tags its links with; the resource id follows.
+pub const TAG_PREFIX: &str = "jailnet:";
+
+/// Where iproute2 (and so `ip netns exec`) looks for per-namespace `/etc` files.
+pub const ETC_NETNS_DIR: &str = "/etc/netns";
+
+/// How the backend is set up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinuxOptions {
+    /// A namespace that plays the host (`--host-netns`); `None`: the real host.
+    pub host_netns: Option<String>,
+    /// Where jail resolver files go: `<dir>/<jail netns>/resolv.conf`.
+    pub etc_netns_dir: PathBuf,
+}
+
+/// One namespace's netlink socket, with an fd on the namespace when it is not the
+/// caller's own (the real host).
+#[derive(Debug)]
+struct Conn {
+    fd: Option<NsFd>,
+    nl: Netlink,
+}
+
+/// jailnet's Linux backend. See the module documentation.
+#[derive(Debug)]
+pub struct LinuxBackend {
+    opts: LinuxOptions,
+    host: Option<Conn>,
+    /// Jail namespace name → its connection, opened once.
+    jails: HashMap<String, Conn>,
+    /// Host interface name → index (0: exists, index not yet known).
+    index: HashMap<String, u32>,
+    /// Whether `index` holds a full dump.
+    indexed: bool,
+}
+
+impl Default for LinuxOptions {
+    fn default() -> Self {
+        LinuxOptions {
+            host_netns: None,
+            etc_netns_dir: PathBuf::from(ETC_NETNS_DIR),
+        }
+    }
+}
+
+/// The namespace name of jail `jail`: the jail's own name on a real host, and
+/// `NS-jail` when namespace `NS` plays the host (so sandboxes never collide).
+pub fn jail_netns_name(host_netns: Option<&str>, jail: &str) -> String {
+    match host_netns {
+        Some(ns) => format!("{ns}-{jail}"),
+        None => jail.to_string(),
+    }
+}
+
+/// The ifalias that tags the link of resource `id`.
+pub fn tag(id: &ResourceId) -> String {
+    format!("{TAG_PREFIX}{id}")
+}
+
+impl LinuxBackend {
+    /// A backend with `opts`. Nothing is opened until first used.
+    pub fn new(opts: LinuxOptions) -> LinuxBackend {
+        LinuxBackend {
+            opts,
+            host: None,
+            jails: HashMap::new(),
+            index: HashMap::new(),
+            indexed: false,
+        }
+    }
+
+    /// The options the backend was made with.
+    pub fn options(&self) -> &LinuxOptions {
+        &self.opts
+    }
+
+    /// The namespace name of jail `jail` under these options.
+    pub fn jail_netns(&self, jail: &str) -> String {
+        jail_netns_name(self.opts.host_netns.as_deref(), jail)
+    }
+
+    /// Open the host connection if it is not open yet.
+    fn ensure_host(&mut self) -> Result<()> {
+        if self.host.is_none() {
+            let conn = match &self.opts.host_netns {
+                Some(ns) => {
+                    let fd = Netns::open(ns)?.fd()?;
+                    let nl = Netlink::open_in(&fd)?;
+                    Conn { fd: Some(fd), nl }
+                }
+                None => Conn {
+                    fd: None,
+                    nl: Netlink::open()?,
+                },
+            };
+            self.host = Some(conn);
+        }
+        Ok(())
+    }
+
+    /// The host connection (opened on first use).
+    fn host(&mut self) -> Result<&mut Conn> {
+        self.ensure_host()?;
+        self.host.as_mut().ok_or_else(|| Error::Invalid {
+            op: "open host namespace".into(),
+            reason: "connection vanished".into(),
+        })
+    }
+
+    /// Open jail `jail`'s connection if it is not open yet; the namespace must exist.
+    fn ensure_jail(&mut self, jail: &str) -> Result<()> {
+        let ns = self.jail_netns(jail);
+        if !self.jails.contains_key(&ns) {
+            let fd = Netns::open(&ns)?.fd()?;
+            let nl = Netlink::open_in(&fd)?;
+            self.jails.insert(ns, Conn { fd: Some(fd), nl });
+        }
+        Ok(())
+    }
+
+    /// Jail `jail`'s connection (opened on first use).
+    fn jail(&mut self, jail: &str) -> Result<&mut Conn> {
+        self.ensure_jail(jail)?;
+        let ns = self.jail_netns(jail);
+        self.jails.get_mut(&ns).ok_or(Error::NoSuchNetns(ns))
+    }
+
+    /// Close jail `jail`'s connection (before its namespace goes, so no fd keeps
+    /// it alive).
+    fn forget_jail(&mut self, jail: &str) {
+        let ns = self.jail_netns(jail);
+        self.jails.remove(&ns);
+    }
+
+    /// Refill the host name → index map from a dump, when it does not hold one.
+    fn ensure_index(&mut self) -> Result<()> {
+        if !self.indexed {
+            let links = self.host()?.nl.links()?;
+            self.index = links.into_iter().map(|l| (l.name, l.index)).collect();
+            self.indexed = true;
+        }
+        Ok(())
+    }
+
+    /// Whether a host interface of that name exists (as far as the map knows).
+    fn host_has(&mut self, name: &str) -> Result<bool> {
+        self.ensure_index()?;
+        Ok(self.index.contains_key(name))
+    }
+
+    /// The index of host interface `name` (a lookup only when the map lacks it).
+    fn host_index(&mut self, name: &str) -> Result<u32> {
+        self.ensure_index()?;
+        if let Some(i) = self.index.get(name).copied().filter(|i| *i != 0) {
+            return Ok(i);
+        }
+        let i = self.host()?.nl.index_of(LinkRef::Name(name))?;
+        self.index.insert(name.to_string(), i);
+        Ok(i)
+    }
+
+    /// Record a host interface jailnet just made (index unknown until asked).
+    fn host_created(&mut self, name: &str, index: Option<u32>) {
+        self.index.insert(name.to_string(), index.unwrap_or(0));
+    }
+
+    /// Record a host interface jailnet just removed.
+    fn host_removed(&mut self, name: &str) {
+        self.index.remove(name);
+    }
+
+    fn dispatch(&mut self, change: &Change, r: &Resource) -> Result<()> {
+        match r {
+            Resource::Sysctl { .. } => sysctl::apply(self, change),
+            Resource::Switch { .. } => switch::apply(self, change),
+            Resource::Vlan { ifname, .. } => match change.op {
+                Op::Delete => ignore_missing(self.host()?.nl.delete_link(ifname.as_str())),
+                _ => Err(Error::Invalid {
+                    op: format!("create vlan {ifname}"),
+                    reason: "this kernel has no 802.1Q VLAN support (no 8021q); VLANs work \
+                             with the freebsd and sim backends only"
+                        .into(),
+                }),
+            },
+            Resource::Vxlan { .. } => vxlan::apply(self, change),
+            Resource::Member { .. } => member::apply(self, change),
+            Resource::Jail { .. } => jail::apply(self, change),
+            Resource::Nic { .. } => nic::apply(self, change),
+            Resource::Route { .. } => route::apply(self, change),
+            Resource::Alias { .. } => alias::apply(self, change),
+            Resource::Tap { .. } => tap::apply(self, change),
+            Resource::Resolver { .. } => resolver::apply(self, change),
+        }
+    }
+}
+
+impl Backend for LinuxBackend {
+    fn observe(&mut self, scope: &[&Resource]) -> std::result::Result<Observed, BackendError> {
+        observe::observe(self, scope).map_err(|e| BackendError(format!("observe: {e}")))
+    }
+
+    fn apply(&mut self, change: &Change) -> std::result::Result<(), BackendError> {
+        let Some(r) = change.resource() else {
+            return Err(BackendError(format!(
+                "{} {}: change has no resource",
+                verb(change.op),
+                change.id
+            )));
+        };
+        self.dispatch(change, r)
+            .map_err(|e| BackendError(format!("{} {}: {e}", verb(change.op), change.id)))
+    }
+
+    fn commands(&self, change: &Change) -> Vec<String> {
+        let Some(r) = change.resource() else {
+            return Vec::new();
+        };
+        match r {
+            Resource::Sysctl { .. } => sysctl::commands(self, change),
+            Resource::Switch { .. } => switch::commands(change),
+            Resource::Vlan { ifname, parent, tag } => match change.op {
+                Op::Delete => vec![format!("delete link {ifname}")],
+                _ => vec![format!(
+                    "create vlan {ifname} id {tag} on {parent} (unsupported: no 802.1Q in this kernel)"
+                )],
+            },
+            Resource::Vxlan { .. } => vxlan::commands(change),
+            Resource::Member { .. } => member::commands(change),
+            Resource::Jail { .. } => jail::commands(self, change),
+            Resource::Nic { .. } => nic::commands(self, change),
+            Resource::Route { .. } => route::commands(self, change),
+            Resource::Alias { .. } => alias::commands(change),
+            Resource::Tap { .. } => tap::commands(change),
+            Resource::Resolver { .. } => resolver::commands(self, change),
+        }
+    }
+}
+
+fn verb(op: Op) -> &'static str {
+    match op {
+        Op::Create => "create",
+        Op::Update => "update",
+        Op::Delete => "delete",
+    }
+}
+
+/// Deleting what is already gone succeeds (rollback and `down` stay idempotent).
+fn ignore_missing(r: Result<()>) -> Result<()> {
+    match r {
+        Err(e) if e.is_not_found() => Ok(()),
+        other => other,
+    }
+}
+
+/// The first error of a batch's results, if any.
+fn first_error(results: Vec<Result<()>>) -> Result<()> {
+    results.into_iter().collect()
+}
+
+fn mac_addr(m: &Mac) -> MacAddr {
+    MacAddr(m.0)
+}
+
+fn model_mac(m: MacAddr) -> Mac {
+    Mac(m.0)
+}
+
+fn ifname(s: &str) -> Option<IfName> {
+    IfName::new(s).ok()
+}
+
+/// The IPv6 link-local range (fe80::/10), which the kernel adds by itself.
+fn is_link_local(c: &Cidr) -> bool {
+    match c.addr {
+        std::net::IpAddr::V6(a) => (a.segments()[0] & 0xffc0) == 0xfe80,
+        std::net::IpAddr::V4(_) => false,
+    }
+}
+
+/// `have` reordered like `want`: wanted entries present first in `want`'s order,
+/// then the rest as found, so equal sets compare equal.
+fn order_like<T: PartialEq + Clone>(want: &[T], have: &[T]) -> Vec<T> {
+    let mut out: Vec<T> = want.iter().filter(|w| have.contains(w)).cloned().collect();
+    out.extend(have.iter().filter(|h| !want.contains(h)).cloned());
+    out
+}
+
+/// The MTU to report: only when the desired value sets one (the kernel default
+/// is not something the config said).
+fn observed_mtu(want: Option<u32>, actual: u32) -> Option<u32> {
+    want.map(|_| actual)
+}
