@@ -3,6 +3,7 @@
 pub use crate::args::BackendKind;
 use crate::args::Cli;
 use anyhow::Result;
+use jailnet_linux::{LinuxBackend, LinuxOptions};
 use jailnet_plan::{Backend, BackendError, Change, Observed, Resource};
 
 /// The backend `auto` stands for on this OS.
@@ -16,8 +17,13 @@ pub fn resolve(kind: BackendKind) -> BackendKind {
 
 /// Open the backend for `cli`. `None` when this build has no such backend yet.
 pub fn open(cli: &Cli) -> Result<Option<Box<dyn Backend>>> {
-    let _ = resolve(cli.backend);
-    Ok(None)
+    match resolve(cli.backend) {
+        BackendKind::Linux => Ok(Some(Box::new(LinuxBackend::new(LinuxOptions {
+            host_netns: cli.host_netns.clone(),
+            ..LinuxOptions::default()
+        })))),
+        _ => Ok(None),
+    }
 }
 
 /// A host with nothing on it that refuses to change: what `plan` uses when no backend is

@@ -5,6 +5,7 @@ mod args;
 mod backend;
 mod cmd;
 mod config;
+mod demo;
 mod engine;
 mod exit;
 mod state_file;

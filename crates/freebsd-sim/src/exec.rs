@@ -124,7 +124,10 @@ fn jexec(st: &mut SimState, caller: &Caller, args: &[String], stdin: Option<&str
     };
     let out = dispatch(st, &inner, prog, &args[i + 2..], stdin);
     if out.status == 127 && out.stderr.starts_with("sh:") {
-        return fail("jexec", format!("execvp: {prog}: No such file or directory"));
+        return fail(
+            "jexec",
+            format!("execvp: {prog}: No such file or directory"),
+        );
     }
     out
 }

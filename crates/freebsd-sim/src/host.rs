@@ -3,8 +3,7 @@
 
 use crate::exec::{self, Caller};
 use crate::state::{
-    parse_mac, IfKind, Iface, Inet4, IpfwRule, Jail, NetStack, Pf, Route, SimState,
-    VnetId,
+    parse_mac, IfKind, Iface, Inet4, IpfwRule, Jail, NetStack, Pf, Route, SimState, VnetId,
 };
 use jailnet_host::{Host, HostError, Invocation, Output};
 use serde::{Deserialize, Serialize};
@@ -38,16 +37,13 @@ impl SimHost {
     /// default route via 192.168.0.1), `lo0`, VIMAGE, pf and ipfw loaded with pf disabled
     /// and an empty main ruleset, the stock devfs rulesets 1–5, no jails.
     pub fn fresh() -> Self {
-        let host = SimHost::bare("jailhost");
-        let host = match host.with_nic("em0", "58:9c:fc:00:00:10") {
-            Ok(h) => h,
-            Err(_) => return SimHost::bare("jailhost"),
+        let built = SimHost::empty("jailhost")
+            .with_nic("em0", "58:9c:fc:00:00:10")
+            .and_then(|h| h.with_address("em0", "192.168.0.10/24"));
+        let Ok(host) = built else {
+            return SimHost::bare("jailhost");
         };
-        let host = match host.with_address("em0", "192.168.0.10/24") {
-            Ok(h) => h,
-            Err(_) => return SimHost::bare("jailhost"),
-        };
-        let mut host = host.with_default_route("192.168.0.1");
+        let mut host = host.with_lo0().with_default_route("192.168.0.1");
         host.state
             .rc_conf
             .insert("ifconfig_em0".into(), "inet 192.168.0.10/24".into());
@@ -57,8 +53,14 @@ impl SimHost {
         host
     }
 
-    /// A box with only `lo0` (::1, fe80::1%lo0, 127.0.0.1), no NICs, no routes.
+    /// A box with only `lo0` (127.0.0.1/8, ::1), no NICs, no routes.
     pub fn bare(hostname: &str) -> Self {
+        SimHost::empty(hostname).with_lo0()
+    }
+
+    /// Nothing at all, not even `lo0` (the builders add NICs, then [`SimHost::with_lo0`]
+    /// so that NICs get the lower interface indexes, as at boot).
+    fn empty(hostname: &str) -> Self {
         let mut st = SimState {
             hostname: hostname.to_string(),
             vimage: true,
@@ -71,31 +73,39 @@ impl SimHost {
             devfs: crate::devfs::stock_rulesets(),
             rc_conf: BTreeMap::new(),
             files: BTreeMap::new(),
-            modules: ["pf", "ipfw", "if_bridge", "if_epair", "netgraph", "ng_ether"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect::<BTreeSet<_>>(),
+            modules: [
+                "pf",
+                "ipfw",
+                "if_bridge",
+                "if_epair",
+                "netgraph",
+                "ng_ether",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<BTreeSet<_>>(),
         };
         st.rc_conf.insert("hostname".into(), hostname.into());
-        st.files.insert(
-            "/etc/resolv.conf".into(),
-            "nameserver 192.168.0.1\n".into(),
-        );
-        let lo0 = crate::ifconfig::clone::new_loopback(&st, "lo0", VnetId::Host, Some(0));
-        let idx = lo0.index;
-        st.ifaces.insert(idx, lo0);
-        if let Some(lo) = st.ifaces.get_mut(&idx) {
-            lo.up = true;
-            lo.inet.push(Inet4 {
-                addr: [127, 0, 0, 1].into(),
-                prefix: 8,
-            });
-            lo.inet6.push(crate::state::Inet6 {
-                addr: std::net::Ipv6Addr::LOCALHOST,
-                prefix: 128,
-            });
-        }
+        st.sysctl.insert("kern.hostname".into(), hostname.into());
+        st.files
+            .insert("/etc/resolv.conf".into(), "nameserver 192.168.0.1\n".into());
         SimHost { state: st }
+    }
+
+    fn with_lo0(mut self) -> Self {
+        let st = &mut self.state;
+        let mut lo0 = crate::ifconfig::clone::new_loopback(st, "lo0", VnetId::Host, None);
+        lo0.up = true;
+        lo0.inet.push(Inet4 {
+            addr: [127, 0, 0, 1].into(),
+            prefix: 8,
+        });
+        lo0.inet6.push(crate::state::Inet6 {
+            addr: std::net::Ipv6Addr::LOCALHOST,
+            prefix: 128,
+        });
+        st.insert_iface(lo0.index, lo0);
+        self
     }
 
     /// Adds a physical Ethernet NIC on the host (up, carrier, MTU 1500, an ng_ether node).
@@ -105,11 +115,12 @@ impl SimHost {
         }
         let mac = parse_mac(mac).ok_or_else(|| SimError::BadMac(mac.into()))?;
         let index = self.state.free_index();
-        self.state.ifaces.insert(
+        self.state.insert_iface(
             index,
             Iface {
                 name: name.into(),
                 index,
+                vindex: 0,
                 kind: IfKind::Physical {
                     media: "1000baseT <full-duplex>".into(),
                 },
@@ -274,7 +285,11 @@ impl SimHost {
 
     /// The interfaces of `vnet`, in index order.
     pub fn interfaces(&self, vnet: &VnetId) -> Vec<&Iface> {
-        self.state.in_vnet(vnet).collect()
+        self.state
+            .ifaces
+            .values()
+            .filter(|i| i.vnet == *vnet)
+            .collect()
     }
 
     /// Interface `name` in `vnet`.
@@ -364,5 +379,151 @@ impl Default for SimHost {
 impl Host for SimHost {
     fn run(&mut self, inv: &Invocation) -> Result<Output, HostError> {
         Ok(self.exec(inv))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Endpoint;
+
+    fn ok(h: &mut SimHost, inv: Invocation) -> Output {
+        let o = h.exec(&inv);
+        assert_eq!(o.status, 0, "{inv}: {}", o.stderr);
+        o
+    }
+
+    #[test]
+    fn a_whole_vnet_setup_and_teardown_leaves_a_fresh_host() {
+        let mut h = SimHost::fresh();
+        let fresh = h.clone();
+        ok(
+            &mut h,
+            Invocation::new(
+                "ifconfig",
+                ["bridge", "create", "name", "vm-services", "up"],
+            ),
+        );
+        ok(
+            &mut h,
+            Invocation::new(
+                "ifconfig",
+                ["vm-services", "inet", "10.1.1.1/24", "group", "jailnet"],
+            ),
+        );
+        ok(
+            &mut h,
+            Invocation::new("ifconfig", ["epair", "create", "up"]),
+        );
+        ok(
+            &mut h,
+            Invocation::new(
+                "ifconfig",
+                ["vm-services", "addm", "epair0a", "private", "epair0a"],
+            ),
+        );
+        ok(
+            &mut h,
+            Invocation::new(
+                "jail",
+                [
+                    "-c",
+                    "name=www",
+                    "vnet",
+                    "persist",
+                    "vnet.interface=epair0b",
+                ],
+            ),
+        );
+        ok(
+            &mut h,
+            Invocation::new("ifconfig", ["epair0b", "inet", "10.1.1.2/24", "up"]).in_jail("www"),
+        );
+        ok(
+            &mut h,
+            Invocation::new("route", ["add", "default", "10.1.1.1"]).in_jail("www"),
+        );
+        ok(
+            &mut h,
+            Invocation::new("sysctl", ["net.inet.ip.forwarding=1"]),
+        );
+        ok(
+            &mut h,
+            Invocation::new("pfctl", ["-a", "jailnet/nat", "-f", "-"])
+                .with_stdin("nat on em0 from 10.1.1.0/24 to any -> (em0)\n"),
+        );
+        assert!(h.can_exchange_frames(
+            &Endpoint::jail("www", "epair0b"),
+            &Endpoint::host("vm-services")
+        ));
+        // jexec as a program is the same as Invocation::jail
+        let o = ok(&mut h, Invocation::new("jexec", ["www", "ifconfig", "-l"]));
+        assert_eq!(o.stdout, "lo0 epair0b\n");
+
+        // round trip through the state dir format
+        let back = SimHost::from_json(&h.to_json().expect("json")).expect("parse");
+        assert_eq!(back, h);
+
+        ok(
+            &mut h,
+            Invocation::new("pfctl", ["-a", "jailnet/nat", "-F", "all"]),
+        );
+        ok(
+            &mut h,
+            Invocation::new("sysctl", ["net.inet.ip.forwarding=0"]),
+        );
+        ok(&mut h, Invocation::new("jail", ["-r", "www"]));
+        assert!(
+            h.iface(&VnetId::Host, "epair0b").is_some(),
+            "b end came home"
+        );
+        ok(&mut h, Invocation::new("ifconfig", ["epair0a", "destroy"]));
+        ok(
+            &mut h,
+            Invocation::new("ifconfig", ["vm-services", "destroy"]),
+        );
+        assert_eq!(h, fresh, "{}", h.show());
+    }
+
+    #[test]
+    fn unknown_programs_and_jails() {
+        let mut h = SimHost::fresh();
+        let o = h.sh("frob", &[]);
+        assert_eq!(
+            (o.status, o.stderr.as_str()),
+            (127, "sh: frob: not found\n")
+        );
+        let o = h.exec(&Invocation::new("ifconfig", ["-a"]).in_jail("ghost"));
+        assert_eq!(
+            (o.status, o.stderr.as_str()),
+            (1, "jexec: jail \"ghost\" not found\n")
+        );
+        let o = h.sh("jexec", &["ghost", "ifconfig"]);
+        assert_eq!(o.status, 1);
+        // a path to the binary works like the bare name
+        assert_eq!(h.sh("/sbin/ifconfig", &["-l"]).stdout, "em0 lo0\n");
+    }
+
+    #[test]
+    fn builders() {
+        let h = SimHost::fresh()
+            .with_nic("igb1", "58:9c:fc:00:00:20")
+            .and_then(|h| h.with_address("igb1", "10.9.0.1/16"))
+            .expect("builder")
+            .with_pf_enabled(true);
+        assert!(h.pf(&VnetId::Host).is_some_and(|p| p.enabled));
+        assert_eq!(
+            h.iface(&VnetId::Host, "igb1").map(|i| i.inet.len()),
+            Some(1)
+        );
+        assert!(matches!(
+            SimHost::fresh().with_nic("em0", "58:9c:fc:00:00:20"),
+            Err(SimError::InterfaceExists(_))
+        ));
+        assert!(matches!(
+            SimHost::fresh().with_address("em0", "nonsense"),
+            Err(SimError::BadAddress(_))
+        ));
+        assert!(SimHost::from_json("{").is_err());
     }
 }

@@ -9,10 +9,41 @@ const EX_USAGE: i32 = 64;
 const EX_UNAVAILABLE: i32 = 69;
 const DEFAULT_RULE: &str = "65535 deny ip from any to any\n";
 const ACTIONS: &[&str] = &[
-    "allow", "accept", "pass", "permit", "deny", "drop", "reject", "unreach", "unreach6", "count",
-    "skipto", "fwd", "forward", "divert", "tee", "nat", "pipe", "queue", "netgraph", "ngtee",
-    "call", "return", "check-state", "setfib", "setdscp", "reass", "tag", "untag", "altq",
-    "abort", "abort6", "reset", "reset6", "nat64lsn", "nptv6",
+    "allow",
+    "accept",
+    "pass",
+    "permit",
+    "deny",
+    "drop",
+    "reject",
+    "unreach",
+    "unreach6",
+    "count",
+    "skipto",
+    "fwd",
+    "forward",
+    "divert",
+    "tee",
+    "nat",
+    "pipe",
+    "queue",
+    "netgraph",
+    "ngtee",
+    "call",
+    "return",
+    "check-state",
+    "setfib",
+    "setdscp",
+    "reass",
+    "tag",
+    "untag",
+    "altq",
+    "abort",
+    "abort6",
+    "reset",
+    "reset6",
+    "nat64lsn",
+    "nptv6",
 ];
 
 /// Runs `ipfw ARGS…`.
@@ -63,12 +94,29 @@ fn add(rules: &mut Vec<IpfwRule>, words: &[String], quiet: bool) -> R<Output> {
         }
     };
     if num == 0 || num >= 65535 {
-        return Err(fail_with(EX_USAGE, "ipfw", format!("illegal rule number {num}")));
+        return Err(fail_with(
+            EX_USAGE,
+            "ipfw",
+            format!("illegal rule number {num}"),
+        ));
     }
     let body = normalize(body)?;
-    let pos = rules.iter().position(|r| r.num > num).unwrap_or(rules.len());
-    rules.insert(pos, IpfwRule { num, body: body.clone() });
-    Ok(Output::ok(if quiet { String::new() } else { format!("{num:05} {body}\n") }))
+    let pos = rules
+        .iter()
+        .position(|r| r.num > num)
+        .unwrap_or(rules.len());
+    rules.insert(
+        pos,
+        IpfwRule {
+            num,
+            body: body.clone(),
+        },
+    );
+    Ok(Output::ok(if quiet {
+        String::new()
+    } else {
+        format!("{num:05} {body}\n")
+    }))
 }
 
 /// Canonical spelling of a rule body: action synonyms and `all` → `ip`.
@@ -83,7 +131,11 @@ fn normalize(words: &[String]) -> R<String> {
         return Err(fail_with(EX_USAGE, "ipfw", "missing action"));
     };
     if !ACTIONS.contains(&action.as_str()) {
-        return Err(fail_with(EX_USAGE, "ipfw", format!("invalid action {action}")));
+        return Err(fail_with(
+            EX_USAGE,
+            "ipfw",
+            format!("invalid action {action}"),
+        ));
     }
     w[i] = match action.as_str() {
         "accept" | "pass" | "permit" => "allow".into(),
@@ -94,12 +146,23 @@ fn normalize(words: &[String]) -> R<String> {
     let rest = &w[i + 1..];
     let has_from = rest.iter().any(|x| x == "from");
     let is_mac_only = rest.first().is_some_and(|x| x == "MAC" || x == "mac");
-    if !has_from && !is_mac_only && !rest.is_empty() && !matches!(w[i].as_str(), "check-state" | "return") {
+    if !has_from
+        && !is_mac_only
+        && !rest.is_empty()
+        && !matches!(w[i].as_str(), "check-state" | "return")
+    {
         let proto_ok = rest.first().is_some_and(|p| {
-            matches!(p.as_str(), "ip" | "all" | "tcp" | "udp" | "icmp" | "icmp6" | "ip4" | "ip6" | "ipv4" | "ipv6")
+            matches!(
+                p.as_str(),
+                "ip" | "all" | "tcp" | "udp" | "icmp" | "icmp6" | "ip4" | "ip6" | "ipv4" | "ipv6"
+            )
         });
         if !proto_ok {
-            return Err(fail_with(EX_USAGE, "ipfw", format!("invalid protocol ``{}''", rest[0])));
+            return Err(fail_with(
+                EX_USAGE,
+                "ipfw",
+                format!("invalid protocol ``{}''", rest[0]),
+            ));
         }
     }
     for x in w.iter_mut().skip(i + 1) {
@@ -157,10 +220,51 @@ mod tests {
     #[test]
     fn add_list_delete() {
         let mut h = SimHost::fresh();
-        let o = h.sh("ipfw", &["add", "1000", "allow", "ip", "from", "10.1.1.10", "to", "any", "MAC", "any", "02:aa:bb:cc:dd:0b", "via", "epair1a", "layer2", "in"]);
+        let o = h.sh(
+            "ipfw",
+            &[
+                "add",
+                "1000",
+                "allow",
+                "ip",
+                "from",
+                "10.1.1.10",
+                "to",
+                "any",
+                "MAC",
+                "any",
+                "02:aa:bb:cc:dd:0b",
+                "via",
+                "epair1a",
+                "layer2",
+                "in",
+            ],
+        );
         assert_eq!(o.stdout, "01000 allow ip from 10.1.1.10 to any MAC any 02:aa:bb:cc:dd:0b via epair1a layer2 in\n");
-        h.sh("ipfw", &["-q", "add", "1099", "deny", "all", "from", "any", "to", "any", "via", "epair1a", "layer2", "in"]);
-        h.sh("ipfw", &["add", "1001", "allow", "MAC", "any", "02:aa:bb:cc:dd:0b", "mac-type", "arp", "via", "epair1a", "layer2", "in"]);
+        h.sh(
+            "ipfw",
+            &[
+                "-q", "add", "1099", "deny", "all", "from", "any", "to", "any", "via", "epair1a",
+                "layer2", "in",
+            ],
+        );
+        h.sh(
+            "ipfw",
+            &[
+                "add",
+                "1001",
+                "allow",
+                "MAC",
+                "any",
+                "02:aa:bb:cc:dd:0b",
+                "mac-type",
+                "arp",
+                "via",
+                "epair1a",
+                "layer2",
+                "in",
+            ],
+        );
         assert_eq!(
             h.sh("ipfw", &["list"]).stdout,
             "01000 allow ip from 10.1.1.10 to any MAC any 02:aa:bb:cc:dd:0b via epair1a layer2 in\n\
@@ -172,14 +276,25 @@ mod tests {
         assert!(h.ipfw_rules(&VnetId::Host).is_empty());
         let o = h.sh("ipfw", &["delete", "1000"]);
         assert_eq!(o.status, 69);
-        let o = h.sh("ipfw", &["add", "100", "frobnicate", "ip", "from", "any", "to", "any"]);
+        let o = h.sh(
+            "ipfw",
+            &["add", "100", "frobnicate", "ip", "from", "any", "to", "any"],
+        );
         assert_eq!(o.status, 64);
     }
 
     #[test]
     fn auto_numbering_steps_by_100() {
         let mut h = SimHost::fresh();
-        assert_eq!(h.sh("ipfw", &["add", "allow", "ip", "from", "any", "to", "any"]).stdout, "00100 allow ip from any to any\n");
-        assert_eq!(h.sh("ipfw", &["add", "pass", "ip", "from", "any", "to", "any"]).stdout, "00200 allow ip from any to any\n");
+        assert_eq!(
+            h.sh("ipfw", &["add", "allow", "ip", "from", "any", "to", "any"])
+                .stdout,
+            "00100 allow ip from any to any\n"
+        );
+        assert_eq!(
+            h.sh("ipfw", &["add", "pass", "ip", "from", "any", "to", "any"])
+                .stdout,
+            "00200 allow ip from any to any\n"
+        );
     }
 }

@@ -49,7 +49,13 @@ fn jail(st: &mut SimState, caller: &Caller, args: &[String]) -> R<Output> {
                         format!("-{c} is not supported by the jailnet simulator"),
                     ))
                 }
-                _ => return Err(fail_with(64, "jail", format!("illegal option -- {c}\n{JAIL_USAGE}"))),
+                _ => {
+                    return Err(fail_with(
+                        64,
+                        "jail",
+                        format!("illegal option -- {c}\n{JAIL_USAGE}"),
+                    ))
+                }
             }
         }
         k += 1;
@@ -131,7 +137,10 @@ fn parse_jail_addr(s: &str, v6: bool) -> Option<JailAddr> {
 
 /// The host-side `ifconfig` argv jail(8) uses to add (`up`) or remove an alias.
 fn alias_argv(a: &JailAddr, iface: &str, v6: bool, up: bool) -> Vec<String> {
-    let mut v = vec![iface.to_string(), if v6 { "inet6" } else { "inet" }.to_string()];
+    let mut v = vec![
+        iface.to_string(),
+        if v6 { "inet6" } else { "inet" }.to_string(),
+    ];
     if up {
         match (a.prefix, v6) {
             (Some(p), _) => v.push(format!("{}/{}", a.addr, p)),
@@ -172,7 +181,12 @@ fn create(st: &mut SimState, o: &Opts, words: &[String]) -> R<Output> {
         let label = name.clone().unwrap_or_default();
         match k.as_str() {
             "name" => name = Some(v.clone()),
-            "jid" => jid = Some(v.parse().map_err(|_| fail("jail", format!("jid: invalid value \"{v}\"")))?),
+            "jid" => {
+                jid = Some(
+                    v.parse()
+                        .map_err(|_| fail("jail", format!("jid: invalid value \"{v}\"")))?,
+                )
+            }
             "path" => path = v.clone(),
             "host.hostname" => hostname = v.clone(),
             "vnet" => vnet = truthy(v),
@@ -180,17 +194,30 @@ fn create(st: &mut SimState, o: &Opts, words: &[String]) -> R<Output> {
             "vnet.interface" => vnet_ifaces.extend(v.split(',').map(str::to_string)),
             "interface" => default_if = Some(v.clone()),
             "devfs_ruleset" => {
-                devfs_ruleset = v
-                    .parse()
-                    .map_err(|_| fail("jail", format!("{label}: devfs_ruleset: invalid value \"{v}\"")))?
+                devfs_ruleset = v.parse().map_err(|_| {
+                    fail(
+                        "jail",
+                        format!("{label}: devfs_ruleset: invalid value \"{v}\""),
+                    )
+                })?
             }
             "ip4.addr" | "ip6.addr" => {
                 let v6 = k == "ip6.addr";
                 for e in v.split(',').filter(|e| !e.is_empty()) {
                     let a = parse_jail_addr(e, v6).ok_or_else(|| {
-                        fail("jail", format!("{label}: {k}: not an IPv{} address: {e}", if v6 { 6 } else { 4 }))
+                        fail(
+                            "jail",
+                            format!(
+                                "{label}: {k}: not an IPv{} address: {e}",
+                                if v6 { 6 } else { 4 }
+                            ),
+                        )
                     })?;
-                    if v6 { ip6.push(a) } else { ip4.push(a) }
+                    if v6 {
+                        ip6.push(a)
+                    } else {
+                        ip4.push(a)
+                    }
                 }
             }
             _ => {
@@ -210,16 +237,25 @@ fn create(st: &mut SimState, o: &Opts, words: &[String]) -> R<Output> {
         return Err(fail("jail", format!("\"{name}\" already exists")));
     }
     if !path.starts_with('/') {
-        return Err(fail("jail", format!("{name}: path {path}: not an absolute pathname")));
+        return Err(fail(
+            "jail",
+            format!("{name}: path {path}: not an absolute pathname"),
+        ));
     }
     if vnet && !st.vimage {
         return Err(fail("jail", format!("{name}: vnet: unknown parameter")));
     }
     if vnet && (!ip4.is_empty() || !ip6.is_empty()) {
-        return Err(fail("jail", format!("{name}: ip4.addr: not allowed with vnet")));
+        return Err(fail(
+            "jail",
+            format!("{name}: ip4.addr: not allowed with vnet"),
+        ));
     }
     if !vnet && !vnet_ifaces.is_empty() {
-        return Err(fail("jail", format!("{name}: vnet.interface: requires vnet")));
+        return Err(fail(
+            "jail",
+            format!("{name}: vnet.interface: requires vnet"),
+        ));
     }
     for a in ip4.iter_mut().chain(ip6.iter_mut()) {
         if a.iface.is_none() {
@@ -238,15 +274,26 @@ fn create(st: &mut SimState, o: &Opts, words: &[String]) -> R<Output> {
             }
         }
     };
-    for (a, v6) in ip4.iter().map(|a| (a, false)).chain(ip6.iter().map(|a| (a, true))) {
+    for (a, v6) in ip4
+        .iter()
+        .map(|a| (a, false))
+        .chain(ip6.iter().map(|a| (a, true)))
+    {
         let Some(i) = &a.iface else { continue };
         let argv = alias_argv(a, i, v6, true);
         let out = dispatch(st, &host, "ifconfig", &argv, None);
         if !out.success() {
             undo_aliases(st, &added);
             stderr.push_str(&out.stderr);
-            stderr.push_str(&format!("jail: {name}: /sbin/ifconfig {}: failed\n", argv.join(" ")));
-            return Err(Output { status: 1, stdout: String::new(), stderr });
+            stderr.push_str(&format!(
+                "jail: {name}: /sbin/ifconfig {}: failed\n",
+                argv.join(" ")
+            ));
+            return Err(Output {
+                status: 1,
+                stdout: String::new(),
+                stderr,
+            });
         }
         added.push((a.clone(), v6));
     }
@@ -280,6 +327,11 @@ fn create(st: &mut SimState, o: &Opts, words: &[String]) -> R<Output> {
             files: BTreeMap::new(),
         },
     );
+    // A new vnet comes with its own lo0 (down, unconfigured until the jail's rc runs).
+    if vnet {
+        let lo0 = crate::ifconfig::clone::new_loopback(st, "lo0", VnetId::Jail(name.clone()), None);
+        st.insert_iface(lo0.index, lo0);
+    }
     let mut stdout = String::new();
     if o.print_jid {
         stdout.push_str(&format!("{jid}\n"));
@@ -293,10 +345,17 @@ fn create(st: &mut SimState, o: &Opts, words: &[String]) -> R<Output> {
         let out = dispatch(st, &host, "ifconfig", &argv, None);
         if !out.success() {
             stderr.push_str(&out.stderr);
-            stderr.push_str(&format!("jail: {name}: /sbin/ifconfig {}: failed\n", argv.join(" ")));
+            stderr.push_str(&format!(
+                "jail: {name}: /sbin/ifconfig {}: failed\n",
+                argv.join(" ")
+            ));
             kernel_remove(st, &name);
             undo_aliases(st, &added);
-            return Err(Output { status: 1, stdout, stderr });
+            return Err(Output {
+                status: 1,
+                stdout,
+                stderr,
+            });
         }
     }
 
@@ -308,7 +367,11 @@ fn create(st: &mut SimState, o: &Opts, words: &[String]) -> R<Output> {
     if !persist && !has_cmd {
         kernel_remove(st, &name);
     }
-    Ok(Output { status: 0, stdout, stderr })
+    Ok(Output {
+        status: 0,
+        stdout,
+        stderr,
+    })
 }
 
 /// JIDs count up and are not reused while the simulator runs.
@@ -347,13 +410,20 @@ fn remove(st: &mut SimState, o: &Opts, keys: &[String]) -> R<Output> {
             }
             continue;
         };
-        let Some(j) = kernel_remove(st, &name) else { continue };
+        let Some(j) = kernel_remove(st, &name) else {
+            continue;
+        };
         if o.verbose || names.len() > 1 {
             out.stdout.push_str(&format!("{name}: removed\n"));
         }
         // Step 7: IPv6 then IPv4 aliases come off the host interfaces.
         let host = Caller::host();
-        for (a, v6) in j.ip6.iter().map(|a| (a, true)).chain(j.ip4.iter().map(|a| (a, false))) {
+        for (a, v6) in j
+            .ip6
+            .iter()
+            .map(|a| (a, true))
+            .chain(j.ip4.iter().map(|a| (a, false)))
+        {
             if let Some(i) = &a.iface {
                 dispatch(st, &host, "ifconfig", &alias_argv(a, i, v6, false), None);
             }
@@ -369,7 +439,12 @@ enum JVal {
 }
 
 fn param(j: &Jail, p: &str) -> Option<JVal> {
-    let addrs = |v: &[JailAddr]| v.iter().map(|a| a.addr.clone()).collect::<Vec<_>>().join(",");
+    let addrs = |v: &[JailAddr]| {
+        v.iter()
+            .map(|a| a.addr.clone())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
     Some(match p {
         "jid" => JVal::Str(j.jid.to_string()),
         "name" => JVal::Str(j.name.clone()),
@@ -449,9 +524,10 @@ fn jls(st: &mut SimState, caller: &Caller, args: &[String]) -> R<Output> {
     let mut k = 0;
     while let Some(a) = args.get(k).filter(|a| a.starts_with('-') && a.len() > 1) {
         if a == "-j" {
-            only = Some(args.get(k + 1).cloned().ok_or_else(|| {
-                Output::fail(64, "usage: jls [-dhNnqv] [-j jail] [param ...]\n")
-            })?);
+            only =
+                Some(args.get(k + 1).cloned().ok_or_else(|| {
+                    Output::fail(64, "usage: jls [-dhNnqv] [-j jail] [param ...]\n")
+                })?);
             k += 2;
             continue;
         }
@@ -462,12 +538,12 @@ fn jls(st: &mut SimState, caller: &Caller, args: &[String]) -> R<Output> {
                 'h' => header = true,
                 'q' => quiet = true,
                 'd' | 'v' | 's' => {}
-                _ => {
-                    return Err(Output::fail(
-                        64,
-                        format!("jls: illegal option -- {c}\nusage: jls [-dhNnqv] [-j jail] [param ...]\n"),
-                    ))
-                }
+                _ => return Err(Output::fail(
+                    64,
+                    format!(
+                        "jls: illegal option -- {c}\nusage: jls [-dhNnqv] [-j jail] [param ...]\n"
+                    ),
+                )),
             }
         }
         k += 1;
@@ -480,7 +556,10 @@ fn jls(st: &mut SimState, caller: &Caller, args: &[String]) -> R<Output> {
     };
     jails.sort_by_key(|j| j.jid);
     if let Some(key) = &only {
-        let found = jails.iter().find(|j| j.name == *key || j.jid.to_string() == *key).copied();
+        let found = jails
+            .iter()
+            .find(|j| j.name == *key || j.jid.to_string() == *key)
+            .copied();
         match found {
             Some(j) => jails = vec![j],
             None if key.parse::<u32>().is_ok() => {
@@ -506,14 +585,24 @@ fn jls(st: &mut SimState, caller: &Caller, args: &[String]) -> R<Output> {
         for j in &jails {
             let ip = j.ip4.first().map(|a| a.addr.as_str()).unwrap_or("");
             if names_fmt {
-                out.push_str(&format!(" {:<15} {:<15} {:<29} {}\n", j.name, ip, j.hostname, j.path));
+                out.push_str(&format!(
+                    " {:<15} {:<15} {:<29} {}\n",
+                    j.name, ip, j.hostname, j.path
+                ));
             } else {
-                out.push_str(&format!("{:>6}  {:<15} {:<29} {}\n", j.jid, ip, j.hostname, j.path));
+                out.push_str(&format!(
+                    "{:>6}  {:<15} {:<29} {}\n",
+                    j.jid, ip, j.hostname, j.path
+                ));
             }
         }
         return Ok(Output::ok(out));
     }
-    let list: Vec<&str> = if params.is_empty() { ALL_PARAMS.to_vec() } else { params };
+    let list: Vec<&str> = if params.is_empty() {
+        ALL_PARAMS.to_vec()
+    } else {
+        params
+    };
     if header && !name_mode {
         out.push_str(&list.join(" "));
         out.push('\n');
@@ -523,7 +612,13 @@ fn jls(st: &mut SimState, caller: &Caller, args: &[String]) -> R<Output> {
         for p in &list {
             let v = param(j, p).unwrap_or(JVal::Str(String::new()));
             words.push(match (v, name_mode) {
-                (JVal::Bool(b), true) => if b { p.to_string() } else { format!("no{p}") },
+                (JVal::Bool(b), true) => {
+                    if b {
+                        p.to_string()
+                    } else {
+                        format!("no{p}")
+                    }
+                }
                 (JVal::Bool(b), false) => b.to_string(),
                 (JVal::Str(s), true) => {
                     if s.is_empty() || s.contains(' ') {
@@ -532,7 +627,13 @@ fn jls(st: &mut SimState, caller: &Caller, args: &[String]) -> R<Output> {
                         format!("{p}={s}")
                     }
                 }
-                (JVal::Str(s), false) if s.is_empty() => if quiet { "\"\"".into() } else { "-".into() },
+                (JVal::Str(s), false) if s.is_empty() => {
+                    if quiet {
+                        "\"\"".into()
+                    } else {
+                        "-".into()
+                    }
+                }
                 (JVal::Str(s), false) => s,
             });
         }
@@ -540,15 +641,6 @@ fn jls(st: &mut SimState, caller: &Caller, args: &[String]) -> R<Output> {
         out.push('\n');
     }
     Ok(Output::ok(out))
-}
-
-/// The vnet a jail's processes see.
-pub(crate) fn vnet_of(j: &Jail) -> VnetId {
-    if j.net.is_some() {
-        VnetId::Jail(j.name.clone())
-    } else {
-        VnetId::Host
-    }
 }
 
 #[cfg(test)]
@@ -564,7 +656,18 @@ mod tests {
     fn create_prints_created_and_jls_lists_it() {
         // §4.4 [V]: `NAME: created`; jls header and column layout.
         let mut h = SimHost::fresh();
-        let r = run(&mut h, "jail", &["-c", "name=www", "host.hostname=www.example", "path=/jails/www", "ip4.addr=em0|192.168.0.3/32", "persist"]);
+        let r = run(
+            &mut h,
+            "jail",
+            &[
+                "-c",
+                "name=www",
+                "host.hostname=www.example",
+                "path=/jails/www",
+                "ip4.addr=em0|192.168.0.3/32",
+                "persist",
+            ],
+        );
         assert_eq!(r, (0, "www: created\n".into(), String::new()));
         let (_, out, _) = run(&mut h, "jls", &[]);
         assert_eq!(
@@ -577,8 +680,19 @@ mod tests {
             " JID             IP Address      Hostname                      Path\n www             192.168.0.3     www.example                   /jails/www\n"
         );
         assert_eq!(run(&mut h, "jls", &["-j", "www", "jid"]).1, "1\n");
-        assert_eq!(run(&mut h, "jls", &["-j", "www", "name", "persist"]).1, "www true\n");
-        assert_eq!(run(&mut h, "jls", &["-n", "-j", "www", "name", "persist", "vnet"]).1, "name=www persist vnet=inherit\n");
+        assert_eq!(
+            run(&mut h, "jls", &["-j", "www", "name", "persist"]).1,
+            "www true\n"
+        );
+        assert_eq!(
+            run(
+                &mut h,
+                "jls",
+                &["-n", "-j", "www", "name", "persist", "vnet"]
+            )
+            .1,
+            "name=www persist vnet=inherit\n"
+        );
     }
 
     #[test]
@@ -586,9 +700,16 @@ mod tests {
         // §4.2 step 1 / §4.3 step 7 [V]
         let mut h = SimHost::fresh();
         let before = h.clone();
-        run(&mut h, "jail", &["-c", "name=plain", "ip4.addr=em0|192.168.0.3/32", "persist"]);
+        run(
+            &mut h,
+            "jail",
+            &["-c", "name=plain", "ip4.addr=em0|192.168.0.3/32", "persist"],
+        );
         let em0 = h.iface(&VnetId::Host, "em0").expect("em0");
-        assert!(em0.inet.iter().any(|a| a.addr.to_string() == "192.168.0.3" && a.prefix == 32));
+        assert!(em0
+            .inet
+            .iter()
+            .any(|a| a.addr.to_string() == "192.168.0.3" && a.prefix == 32));
         assert_eq!(run(&mut h, "jail", &["-r", "plain"]).0, 0);
         assert_eq!(h, before);
     }
@@ -598,10 +719,22 @@ mod tests {
         // §4.4 [V]
         let mut h = SimHost::fresh();
         run(&mut h, "jail", &["-c", "name=a", "persist"]);
-        assert_eq!(run(&mut h, "jail", &["-c", "name=a", "persist"]), (1, String::new(), "jail: \"a\" already exists\n".into()));
-        assert_eq!(run(&mut h, "jail", &["-r", "zz"]), (1, String::new(), "jail: \"zz\" not found\n".into()));
-        assert_eq!(run(&mut h, "jail", &["-q", "-r", "zz"]), (1, String::new(), String::new()));
-        assert_eq!(run(&mut h, "jls", &["-j", "zz"]), (1, String::new(), "jls: jail \"zz\" not found\n".into()));
+        assert_eq!(
+            run(&mut h, "jail", &["-c", "name=a", "persist"]),
+            (1, String::new(), "jail: \"a\" already exists\n".into())
+        );
+        assert_eq!(
+            run(&mut h, "jail", &["-r", "zz"]),
+            (1, String::new(), "jail: \"zz\" not found\n".into())
+        );
+        assert_eq!(
+            run(&mut h, "jail", &["-q", "-r", "zz"]),
+            (1, String::new(), String::new())
+        );
+        assert_eq!(
+            run(&mut h, "jls", &["-j", "zz"]),
+            (1, String::new(), "jls: jail \"zz\" not found\n".into())
+        );
     }
 
     #[test]
@@ -609,14 +742,28 @@ mod tests {
         // §4.2 step 7, §3 [V]: vnet.interface moved in; epair end returns home without addresses.
         let mut h = SimHost::fresh();
         h.sh("ifconfig", &["epair", "create"]);
-        let r = run(&mut h, "jail", &["-c", "name=www", "vnet", "persist", "vnet.interface=epair0b"]);
+        let r = run(
+            &mut h,
+            "jail",
+            &[
+                "-c",
+                "name=www",
+                "vnet",
+                "persist",
+                "vnet.interface=epair0b",
+            ],
+        );
         assert_eq!(r.0, 0, "{}", r.2);
         let www = VnetId::Jail("www".into());
         assert!(h.iface(&www, "epair0b").is_some());
-        let o = h.exec(&jailnet_host::Invocation::new("ifconfig", ["epair0b", "inet", "10.1.1.2/24", "up"]).in_jail("www"));
+        let o = h.exec(
+            &jailnet_host::Invocation::new("ifconfig", ["epair0b", "inet", "10.1.1.2/24", "up"])
+                .in_jail("www"),
+        );
         assert_eq!(o.status, 0, "{}", o.stderr);
         // an interface born inside the jail dies with it
-        let o = h.exec(&jailnet_host::Invocation::new("ifconfig", ["lo1", "create"]).in_jail("www"));
+        let o =
+            h.exec(&jailnet_host::Invocation::new("ifconfig", ["lo1", "create"]).in_jail("www"));
         assert_eq!(o.status, 0);
         run(&mut h, "jail", &["-r", "www"]);
         let b = h.iface(&VnetId::Host, "epair0b").expect("returned");
@@ -628,9 +775,22 @@ mod tests {
     fn failed_vnet_interface_rolls_back_the_jail() {
         let mut h = SimHost::fresh();
         let before = h.clone();
-        let (st, _, err) = run(&mut h, "jail", &["-c", "name=www", "vnet", "persist", "vnet.interface=epair9b"]);
+        let (st, _, err) = run(
+            &mut h,
+            "jail",
+            &[
+                "-c",
+                "name=www",
+                "vnet",
+                "persist",
+                "vnet.interface=epair9b",
+            ],
+        );
         assert_eq!(st, 1);
-        assert!(err.starts_with("ifconfig: interface epair9b does not exist\n"), "{err}");
+        assert!(
+            err.starts_with("ifconfig: interface epair9b does not exist\n"),
+            "{err}"
+        );
         assert_eq!(h, before);
     }
 

@@ -132,7 +132,10 @@ fn ngctl(st: &mut SimState, caller: &Caller, args: &[String]) -> R<Output> {
         k += 1;
     }
     let Some(cmd) = args.get(k) else {
-        return Err(Output::fail(1, "usage: ngctl [-d] [-f file] [-n name] [command ...]\n"));
+        return Err(Output::fail(
+            1,
+            "usage: ngctl [-d] [-f file] [-n name] [command ...]\n",
+        ));
     };
     let a: Vec<&str> = args[k + 1..].iter().map(String::as_str).collect();
     match cmd.as_str() {
@@ -243,12 +246,19 @@ fn usage(u: &str) -> Output {
 
 fn mkpeer(st: &mut SimState, path: &str, typ: &str, hook: &str, peerhook: &str) -> R<Output> {
     let typ = typ.strip_prefix("ng_").unwrap_or(typ);
-    if !matches!(typ, "eiface" | "bridge" | "hub" | "one2many" | "tee" | "vlan" | "iface" | "nat" | "ksocket") {
+    if !matches!(
+        typ,
+        "eiface" | "bridge" | "hub" | "one2many" | "tee" | "vlan" | "iface" | "nat" | "ksocket"
+    ) {
         return Err(fail("ngctl", ENOENT));
     }
     let from = resolve(st, path)?;
     if let Some(f) = from {
-        let node = st.netgraph.nodes.get(&f).ok_or_else(|| fail("ngctl", ENOENT))?;
+        let node = st
+            .netgraph
+            .nodes
+            .get(&f)
+            .ok_or_else(|| fail("ngctl", ENOENT))?;
         if node.hooks.contains_key(hook) {
             return Err(fail("ngctl", EEXIST));
         }
@@ -271,11 +281,12 @@ fn mkpeer(st: &mut SimState, path: &str, typ: &str, hook: &str, peerhook: &str) 
         let unit = st.free_unit("ngeth");
         let name = format!("ngeth{unit}");
         let index = st.free_index();
-        st.ifaces.insert(
+        st.insert_iface(
             index,
             Iface {
                 name: name.clone(),
                 index,
+                vindex: 0,
                 kind: IfKind::NgEth { node: id },
                 clone: Some(CloneUnit {
                     cloner: "ngeth".into(),
@@ -322,10 +333,22 @@ fn connect(st: &mut SimState, a: u32, ha: &str, b: u32, hb: &str) -> R<()> {
         return Err(fail("ngctl", EINVAL));
     }
     if let Some(n) = st.netgraph.nodes.get_mut(&a) {
-        n.hooks.insert(ha.to_string(), NgPeer { node: b, hook: hb.to_string() });
+        n.hooks.insert(
+            ha.to_string(),
+            NgPeer {
+                node: b,
+                hook: hb.to_string(),
+            },
+        );
     }
     if let Some(n) = st.netgraph.nodes.get_mut(&b) {
-        n.hooks.insert(hb.to_string(), NgPeer { node: a, hook: ha.to_string() });
+        n.hooks.insert(
+            hb.to_string(),
+            NgPeer {
+                node: a,
+                hook: ha.to_string(),
+            },
+        );
     }
     Ok(())
 }
@@ -361,9 +384,11 @@ fn msg(st: &mut SimState, id: u32, m: &str, args: &[&str]) -> R<Output> {
             }
             Ok(Output::ok(""))
         }
-        (_, "getstats" | "setconfig" | "getconfig" | "setpromisc" | "setautosrc" | "reset" | "gettable") => {
-            Ok(Output::ok(""))
-        }
+        (
+            _,
+            "getstats" | "setconfig" | "getconfig" | "setpromisc" | "setautosrc" | "reset"
+            | "gettable",
+        ) => Ok(Output::ok("")),
         _ => Err(fail("ngctl", EINVAL)),
     }
 }
@@ -412,8 +437,12 @@ fn show(st: &SimState, id: u32) -> String {
     };
     let mut s = node_line(id, n);
     if !n.hooks.is_empty() {
-        s.push_str("  Local hook      Peer name       Peer type    Peer ID         Peer hook      \n");
-        s.push_str("  ----------      ---------       ---------    -------         ---------      \n");
+        s.push_str(
+            "  Local hook      Peer name       Peer type    Peer ID         Peer hook      \n",
+        );
+        s.push_str(
+            "  ----------      ---------       ---------    -------         ---------      \n",
+        );
         for (h, p) in &n.hooks {
             let peer = st.netgraph.nodes.get(&p.node);
             s.push_str(&format!(
@@ -456,10 +485,16 @@ mod tests {
         ng(&mut h, &["connect", "br0:", "ng_test2:", "link2", "ether"]);
         let l = ng(&mut h, &["list"]).stdout;
         assert!(l.starts_with("There are 6 total nodes:\n"), "{l}");
-        assert!(l.contains("  Name: br0             Type: bridge          ID: "), "{l}");
+        assert!(
+            l.contains("  Name: br0             Type: bridge          ID: "),
+            "{l}"
+        );
         assert!(l.contains("   Num hooks: 3\n"));
         let o = h.sh("ngctl", &["connect", "br0:", "ng_test2:", "link2", "ether"]);
-        assert_eq!((o.status, o.stderr.as_str()), (1, "ngctl: send msg: File exists\n"));
+        assert_eq!(
+            (o.status, o.stderr.as_str()),
+            (1, "ngctl: send msg: File exists\n")
+        );
         // shutting down an eiface removes its interface; the bridge survives with hooks left
         ng(&mut h, &["shutdown", "ng_test2:"]);
         assert!(h.iface(&VnetId::Host, "ngeth2").is_none());
@@ -467,7 +502,11 @@ mod tests {
         ng(&mut h, &["shutdown", "ng_host:"]);
         // last hook gone: ng_bridge shut itself down
         assert_eq!(h.sh("ngctl", &["show", "br0:"]).status, 1);
-        assert_eq!(h.sh("ngctl", &["mkpeer", "eiface", "ether", "ether"]).status, 0);
+        assert_eq!(
+            h.sh("ngctl", &["mkpeer", "eiface", "ether", "ether"])
+                .status,
+            0
+        );
         assert!(h.iface(&VnetId::Host, "ngeth0").is_some());
     }
 
@@ -479,7 +518,12 @@ mod tests {
         ng(&mut h, &["connect", "em0:", "sw:", "upper", "link1"]);
         ng(&mut h, &["mkpeer", "sw:", "eiface", "link2", "ether"]);
         ng(&mut h, &["msg", "sw:link2", "set", "58:9c:fc:00:00:01"]);
-        assert_eq!(h.iface(&VnetId::Host, "ngeth0").and_then(|i| i.mac.clone()).as_deref(), Some("58:9c:fc:00:00:01"));
+        assert_eq!(
+            h.iface(&VnetId::Host, "ngeth0")
+                .and_then(|i| i.mac.clone())
+                .as_deref(),
+            Some("58:9c:fc:00:00:01")
+        );
         let o = ng(&mut h, &["msg", "sw:link2", "getifname"]);
         assert!(o.stdout.ends_with("Args:\t\"ngeth0\"\n"));
         let o = h.sh("ngctl", &["mkpeer", "sw:", "eiface", "bogus", "ether"]);

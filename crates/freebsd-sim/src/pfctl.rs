@@ -41,7 +41,9 @@ fn parse_opts(args: &[String]) -> R<Opts> {
                 let inline: String = chars[c + 1..].iter().collect();
                 let val = if inline.is_empty() {
                     k += 1;
-                    args.get(k).cloned().ok_or_else(|| Output::fail(64, USAGE))?
+                    args.get(k)
+                        .cloned()
+                        .ok_or_else(|| Output::fail(64, USAGE))?
                 } else {
                     inline
                 };
@@ -72,7 +74,12 @@ fn parse_opts(args: &[String]) -> R<Opts> {
 }
 
 /// Runs `pfctl ARGS…` with `stdin`.
-pub(crate) fn run(st: &mut SimState, caller: &Caller, args: &[String], stdin: Option<&str>) -> Output {
+pub(crate) fn run(
+    st: &mut SimState,
+    caller: &Caller,
+    args: &[String],
+    stdin: Option<&str>,
+) -> Output {
     match pfctl(st, caller, args, stdin) {
         Ok(o) | Err(o) => o,
     }
@@ -108,7 +115,12 @@ fn pfctl(st: &mut SimState, caller: &Caller, args: &[String], stdin: Option<&str
         if f != "-" {
             return Err(fail("pfctl", format!("{f}: No such file or directory")));
         }
-        let rs = parse_ruleset(stdin.unwrap_or("")).map_err(|e| Output::fail(1, format!("{e}\npfctl: Syntax error in config file: pf rules not loaded\n")))?;
+        let rs = parse_ruleset(stdin.unwrap_or("")).map_err(|e| {
+            Output::fail(
+                1,
+                format!("{e}\npfctl: Syntax error in config file: pf rules not loaded\n"),
+            )
+        })?;
         if !o.noop {
             if anchor.is_empty() {
                 pf.main = rs;
@@ -157,7 +169,11 @@ fn dev_pf_visible(st: &SimState, caller: &Caller) -> bool {
         None => loaded,
         Some(j) if j.net.is_none() => false,
         Some(j) => {
-            let rs = if j.devfs_ruleset == 0 { 4 } else { j.devfs_ruleset };
+            let rs = if j.devfs_ruleset == 0 {
+                4
+            } else {
+                j.devfs_ruleset
+            };
             loaded && crate::devfs::unhides(st, rs, "pf")
         }
     }
@@ -165,7 +181,11 @@ fn dev_pf_visible(st: &SimState, caller: &Caller) -> bool {
 
 /// Whether anchor `a` exists (loaded, or an ancestor of a loaded one).
 fn exists(pf: &Pf, a: &str) -> bool {
-    a.is_empty() || pf.anchors.keys().any(|k| k == a || k.starts_with(&format!("{a}/")))
+    a.is_empty()
+        || pf
+            .anchors
+            .keys()
+            .any(|k| k == a || k.starts_with(&format!("{a}/")))
 }
 
 fn ruleset_mut<'a>(pf: &'a mut Pf, a: &str) -> Option<&'a mut Ruleset> {
@@ -188,7 +208,8 @@ fn flush(pf: &mut Pf, anchor: &str, what: &str) -> R<String> {
         "r" | "rules" => "rules",
         "n" | "nat" => "nat",
         "T" | "Tables" => "Tables",
-        "s" | "states" | "S" | "Sources" | "i" | "info" | "o" | "osfp" | "e" | "ethernet" | "k" | "Reset" => "other",
+        "s" | "states" | "S" | "Sources" | "i" | "info" | "o" | "osfp" | "e" | "ethernet" | "k"
+        | "Reset" => "other",
         _ => return Err(fail("pfctl", format!("Unknown flush modifier '{what}'"))),
     };
     let targets: Vec<String> = if anchor == "*" {
@@ -318,17 +339,26 @@ fn table(pf: &mut Pf, anchor: &str, t: &str, cmd: &str, addrs: &[String]) -> R<(
         "add" | "a" => {
             let set = rs.tables.entry(t.to_string()).or_default();
             let n = addrs.iter().filter(|a| set.insert((*a).clone())).count();
-            (String::new(), format!("{n}/{} addresses added.\n", addrs.len()))
+            (
+                String::new(),
+                format!("{n}/{} addresses added.\n", addrs.len()),
+            )
         }
         "replace" | "r" => {
             let new: BTreeSet<String> = addrs.iter().cloned().collect();
             rs.tables.insert(t.to_string(), new);
-            (String::new(), format!("{} addresses replaced.\n", addrs.len()))
+            (
+                String::new(),
+                format!("{} addresses replaced.\n", addrs.len()),
+            )
         }
         "delete" | "d" => {
             let set = rs.tables.get_mut(t).ok_or_else(missing)?;
             let n = addrs.iter().filter(|a| set.remove(*a)).count();
-            (String::new(), format!("{n}/{} addresses deleted.\n", addrs.len()))
+            (
+                String::new(),
+                format!("{n}/{} addresses deleted.\n", addrs.len()),
+            )
         }
         "flush" | "F" => {
             let set = rs.tables.get_mut(t).ok_or_else(missing)?;
@@ -342,7 +372,10 @@ fn table(pf: &mut Pf, anchor: &str, t: &str, cmd: &str, addrs: &[String]) -> R<(
         }
         "show" | "s" => {
             let set = rs.tables.get(t).ok_or_else(missing)?;
-            (set.iter().map(|a| format!("   {a}\n")).collect(), String::new())
+            (
+                set.iter().map(|a| format!("   {a}\n")).collect(),
+                String::new(),
+            )
         }
         _ => return Err(fail("pfctl", format!("unknown command: {cmd}"))),
     };
@@ -383,7 +416,9 @@ pub(crate) fn parse_ruleset(text: &str) -> Result<Ruleset, String> {
         let words: Vec<&str> = full.split_whitespace().collect();
         let Some(first) = words.first() else { continue };
         // macro definition
-        if words.get(1) == Some(&"=") && first.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        if words.get(1) == Some(&"=")
+            && first.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
             let v = words[2..].join(" ");
             macros.insert(first.to_string(), v.trim_matches('"').to_string());
             continue;
@@ -398,7 +433,9 @@ pub(crate) fn parse_ruleset(text: &str) -> Result<Ruleset, String> {
         let sec = match *first {
             "set" => Section::Options,
             "scrub" => Section::Normalization,
-            "nat" | "rdr" | "binat" | "nat-anchor" | "rdr-anchor" | "binat-anchor" | "no" => Section::Translation,
+            "nat" | "rdr" | "binat" | "nat-anchor" | "rdr-anchor" | "binat-anchor" | "no" => {
+                Section::Translation
+            }
             "pass" | "block" | "match" | "anchor" | "antispoof" => Section::Filtering,
             "table" => {
                 match parse_table(&expanded) {
@@ -482,7 +519,7 @@ fn parse_table(line: &str) -> Option<(String, BTreeSet<String>)> {
 /// Balanced quotes, parentheses and braces; translation rules need `->` (except `no …`
 /// and the anchor forms).
 fn rule_syntax_ok(l: &str) -> bool {
-    let quotes = l.matches('"').count() % 2 == 0;
+    let quotes = l.matches('"').count() & 1 == 0;
     let parens = l.matches('(').count() == l.matches(')').count();
     let braces = l.matches('{').count() == l.matches('}').count();
     let first = l.split_whitespace().next().unwrap_or("");
@@ -518,8 +555,10 @@ fn normalize(l: &str) -> String {
     }
     let mut s = out.join(" ").replace("from any to any", "all");
     let first = words.first().copied().unwrap_or("");
-    if matches!(first, "anchor" | "nat-anchor" | "rdr-anchor" | "binat-anchor")
-        && !s.contains(" from ")
+    if matches!(
+        first,
+        "anchor" | "nat-anchor" | "rdr-anchor" | "binat-anchor"
+    ) && !s.contains(" from ")
         && !s.contains(" all")
         && !s.contains(" on ")
         && !s.contains('{')
@@ -528,7 +567,13 @@ fn normalize(l: &str) -> String {
     }
     if matches!(first, "nat" | "rdr" | "binat") {
         if let Some(target) = s.split("-> ").nth(1) {
-            let pool = ["round-robin", "random", "bitmask", "source-hash", "static-port"];
+            let pool = [
+                "round-robin",
+                "random",
+                "bitmask",
+                "source-hash",
+                "static-port",
+            ];
             if target.starts_with('(') && !pool.iter().any(|p| target.contains(p)) {
                 s.push_str(" round-robin");
             }
@@ -567,12 +612,20 @@ mod tests {
         let o = pf(&mut h, &["-e"], None);
         assert_eq!((o.status, o.stderr.as_str()), (0, "pf enabled\n"));
         let o = pf(&mut h, &["-e"], None);
-        assert_eq!((o.status, o.stderr.as_str()), (1, "pfctl: pf already enabled\n"));
+        assert_eq!(
+            (o.status, o.stderr.as_str()),
+            (1, "pfctl: pf already enabled\n")
+        );
         let o = pf(&mut h, &["-d"], None);
         assert_eq!((o.status, o.stderr.as_str()), (0, "pf disabled\n"));
         let o = pf(&mut h, &["-d"], None);
-        assert_eq!((o.status, o.stderr.as_str()), (1, "pfctl: pf not enabled\n"));
-        assert!(pf(&mut h, &["-s", "info"], None).stdout.starts_with("Status: Disabled"));
+        assert_eq!(
+            (o.status, o.stderr.as_str()),
+            (1, "pfctl: pf not enabled\n")
+        );
+        assert!(pf(&mut h, &["-s", "info"], None)
+            .stdout
+            .starts_with("Status: Disabled"));
     }
 
     #[test]
@@ -592,7 +645,10 @@ mod tests {
             pf(&mut h, &["-a", "jailnet/rdr", "-sn"], None).stdout,
             "rdr pass on em0 inet proto tcp from any to 192.168.0.10 port = 8080 -> 10.1.1.2 port 80\n"
         );
-        assert_eq!(pf(&mut h, &["-a", "jailnet", "-s", "Anchors"], None).stdout, "  jailnet/nat\n  jailnet/rdr\n");
+        assert_eq!(
+            pf(&mut h, &["-a", "jailnet", "-s", "Anchors"], None).stdout,
+            "  jailnet/nat\n  jailnet/rdr\n"
+        );
         assert_eq!(pf(&mut h, &["-s", "Anchors"], None).stdout, "  jailnet\n");
         let o = pf(&mut h, &["-a", "jailnet/nat", "-F", "all"], None);
         assert_eq!(o.stderr, "rules cleared\nnat cleared\n0 tables deleted.\n");
@@ -606,12 +662,27 @@ mod tests {
     fn syntax_errors_leave_the_anchor_unchanged() {
         let mut h = SimHost::fresh();
         pf(&mut h, &["-a", "a", "-f", "-"], Some("pass in all\n"));
-        let o = pf(&mut h, &["-a", "a", "-f", "-"], Some("pass in all\nfrobnicate everything\n"));
+        let o = pf(
+            &mut h,
+            &["-a", "a", "-f", "-"],
+            Some("pass in all\nfrobnicate everything\n"),
+        );
         assert_eq!(o.status, 1);
-        assert!(o.stderr.starts_with("stdin:2: syntax error\n"), "{}", o.stderr);
-        assert_eq!(pf(&mut h, &["-a", "a", "-s", "rules"], None).stdout, "pass in all flags S/SA keep state\n");
+        assert!(
+            o.stderr.starts_with("stdin:2: syntax error\n"),
+            "{}",
+            o.stderr
+        );
+        assert_eq!(
+            pf(&mut h, &["-a", "a", "-s", "rules"], None).stdout,
+            "pass in all flags S/SA keep state\n"
+        );
         // translation after filtering is out of order (§6 -f ordering [V])
-        let o = pf(&mut h, &["-a", "b", "-f", "-"], Some("pass out all\nnat on em0 from any to any -> (em0)\n"));
+        let o = pf(
+            &mut h,
+            &["-a", "b", "-f", "-"],
+            Some("pass out all\nnat on em0 from any to any -> (em0)\n"),
+        );
         assert_eq!(o.status, 1);
     }
 
@@ -619,8 +690,14 @@ mod tests {
     fn pf_in_vnet_jail_needs_a_ruleset_that_unhides_it() {
         // §8 [V]: ruleset 4 has no pf, 5 does.
         let mut h = SimHost::fresh();
-        h.sh("jail", &["-c", "name=a", "vnet", "persist", "devfs_ruleset=4"]);
-        h.sh("jail", &["-c", "name=b", "vnet", "persist", "devfs_ruleset=5"]);
+        h.sh(
+            "jail",
+            &["-c", "name=a", "vnet", "persist", "devfs_ruleset=4"],
+        );
+        h.sh(
+            "jail",
+            &["-c", "name=b", "vnet", "persist", "devfs_ruleset=5"],
+        );
         let o = h.exec(&Invocation::new("pfctl", ["-e"]).in_jail("a"));
         assert_eq!(o.status, 1);
         let o = h.exec(&Invocation::new("pfctl", ["-e"]).in_jail("b"));
@@ -632,8 +709,22 @@ mod tests {
     #[test]
     fn tables() {
         let mut h = SimHost::fresh();
-        let o = pf(&mut h, &["-a", "jailnet", "-t", "jails", "-T", "add", "10.1.1.2", "10.1.1.3"], None);
+        let o = pf(
+            &mut h,
+            &[
+                "-a", "jailnet", "-t", "jails", "-T", "add", "10.1.1.2", "10.1.1.3",
+            ],
+            None,
+        );
         assert_eq!(o.stderr, "2/2 addresses added.\n");
-        assert_eq!(pf(&mut h, &["-a", "jailnet", "-t", "jails", "-T", "show"], None).stdout, "   10.1.1.2\n   10.1.1.3\n");
+        assert_eq!(
+            pf(
+                &mut h,
+                &["-a", "jailnet", "-t", "jails", "-T", "show"],
+                None
+            )
+            .stdout,
+            "   10.1.1.2\n   10.1.1.3\n"
+        );
     }
 }

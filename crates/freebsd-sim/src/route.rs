@@ -51,7 +51,10 @@ fn route(st: &mut SimState, caller: &Caller, args: &[String]) -> R<Output> {
     }
     let vnet = caller.vnet.clone();
     if caller.non_vnet_jail() && cmd != "get" && cmd != "show" {
-        return Err(fail("route", "writing to routing socket: Operation not permitted"));
+        return Err(fail(
+            "route",
+            "writing to routing socket: Operation not permitted",
+        ));
     }
     match cmd.as_str() {
         "add" | "change" => add(st, &vnet, v6, via_if, &rest, quiet, cmd == "change"),
@@ -81,25 +84,42 @@ fn key(v6: bool, dest: &str) -> String {
 }
 
 fn kind(dest: &str) -> &'static str {
-    if dest == "default" || dest.contains('/') && !dest.ends_with("/32") && !dest.ends_with("/128") {
+    if dest == "default" || dest.contains('/') && !dest.ends_with("/32") && !dest.ends_with("/128")
+    {
         "net"
     } else {
         "host"
     }
 }
 
-fn add(st: &mut SimState, vnet: &VnetId, v6: bool, via_if: bool, rest: &[&str], quiet: bool, change: bool) -> R<Output> {
+fn add(
+    st: &mut SimState,
+    vnet: &VnetId,
+    v6: bool,
+    via_if: bool,
+    rest: &[&str],
+    quiet: bool,
+    change: bool,
+) -> R<Output> {
     let (Some(dest), Some(gw)) = (rest.first(), rest.get(1)) else {
         return Err(Output::fail(64, USAGE));
     };
     let dest = normalize_dest(dest);
     let v6 = v6 || dest.contains(':') || gw.contains(':');
     let cmd = if change { "change" } else { "add" };
-    let line = format!("{cmd} {} {}: gateway {gw}", kind(&dest), dest.trim_end_matches("/32"));
+    let line = format!(
+        "{cmd} {} {}: gateway {gw}",
+        kind(&dest),
+        dest.trim_end_matches("/32")
+    );
     let failed = |why: &str, errno: &str| -> Output {
         Output {
             status: 1,
-            stdout: if quiet { String::new() } else { format!("{line}: {why}\n") },
+            stdout: if quiet {
+                String::new()
+            } else {
+                format!("{line}: {why}\n")
+            },
             stderr: format!("route: writing to routing socket: {errno}\n"),
         }
     };
@@ -149,7 +169,11 @@ fn add(st: &mut SimState, vnet: &VnetId, v6: bool, via_if: bool, rest: &[&str], 
             via_interface: via_if,
         },
     );
-    Ok(Output::ok(if quiet { String::new() } else { format!("{line}\n") }))
+    Ok(Output::ok(if quiet {
+        String::new()
+    } else {
+        format!("{line}\n")
+    }))
 }
 
 fn delete(st: &mut SimState, vnet: &VnetId, v6: bool, rest: &[&str], quiet: bool) -> R<Output> {
@@ -159,15 +183,25 @@ fn delete(st: &mut SimState, vnet: &VnetId, v6: bool, rest: &[&str], quiet: bool
     let dest = normalize_dest(dest);
     let v6 = v6 || dest.contains(':');
     let line = format!("delete {} {}", kind(&dest), dest.trim_end_matches("/32"));
-    let net = st.net_mut(vnet).ok_or_else(|| fail("route", "socket: Protocol not supported"))?;
+    let net = st
+        .net_mut(vnet)
+        .ok_or_else(|| fail("route", "socket: Protocol not supported"))?;
     match net.routes.remove(&key(v6, &dest)) {
         Some(r) => {
-            let gw = if quiet { String::new() } else { format!("{line}: gateway {}\n", r.gateway) };
+            let gw = if quiet {
+                String::new()
+            } else {
+                format!("{line}: gateway {}\n", r.gateway)
+            };
             Ok(Output::ok(gw))
         }
         None => Err(Output {
             status: 1,
-            stdout: if quiet { String::new() } else { format!("{line}: not in table\n") },
+            stdout: if quiet {
+                String::new()
+            } else {
+                format!("{line}: not in table\n")
+            },
             stderr: "route: writing to routing socket: No such process\n".into(),
         }),
     }
@@ -176,7 +210,9 @@ fn delete(st: &mut SimState, vnet: &VnetId, v6: bool, rest: &[&str], quiet: bool
 fn get(st: &SimState, vnet: &VnetId, v6: bool, rest: &[&str]) -> R<Output> {
     let dest = normalize_dest(rest.first().copied().unwrap_or("default"));
     let v6 = v6 || dest.contains(':');
-    let net = st.net(vnet).ok_or_else(|| fail("route", "socket: Protocol not supported"))?;
+    let net = st
+        .net(vnet)
+        .ok_or_else(|| fail("route", "socket: Protocol not supported"))?;
     let Some(r) = net.routes.get(&key(v6, &dest)) else {
         return Err(fail("route", "route has not been found"));
     };
@@ -184,8 +220,16 @@ fn get(st: &SimState, vnet: &VnetId, v6: bool, rest: &[&str]) -> R<Output> {
         .find(vnet, &r.iface)
         .and_then(|i| st.ifaces.get(&i))
         .map_or(1500, |i| i.mtu);
-    let flags = if r.via_interface { "<UP,DONE,STATIC>" } else { "<UP,GATEWAY,DONE,STATIC>" };
-    let mask = if r.dest == "default" { "       mask: default\n".to_string() } else { String::new() };
+    let flags = if r.via_interface {
+        "<UP,DONE,STATIC>"
+    } else {
+        "<UP,GATEWAY,DONE,STATIC>"
+    };
+    let mask = if r.dest == "default" {
+        "       mask: default\n".to_string()
+    } else {
+        String::new()
+    };
     Ok(Output::ok(format!(
         "   route to: {d}\ndestination: {d}\n{mask}    gateway: {g}\n        fib: 0\n  interface: {i}\n      flags: {flags}\n recvpipe  sendpipe  ssthresh  rtt,msec    mtu        weight    expire\n       0         0         0         0      {mtu:>4}         1         0 \n",
         d = r.dest,
@@ -246,7 +290,10 @@ fn route_alive(st: &SimState, vnet: &VnetId, r: &Route) -> bool {
 
 /// `netstat -rn [-f inet|inet6]`: the static routes plus connected networks.
 pub(crate) fn run_netstat(st: &mut SimState, caller: &Caller, args: &[String]) -> Output {
-    if !args.iter().any(|a| a.starts_with("-r") || a == "-rn" || a == "-nr") {
+    if !args
+        .iter()
+        .any(|a| a.starts_with("-r") || a == "-rn" || a == "-nr")
+    {
         return fail("netstat", "only -r is simulated");
     }
     let Some(net) = st.net(&caller.vnet) else {
@@ -254,18 +301,37 @@ pub(crate) fn run_netstat(st: &mut SimState, caller: &Caller, args: &[String]) -
     };
     let mut s = String::from("Routing tables\n\nInternet:\nDestination        Gateway            Flags         Netif Expire\n");
     for r in net.routes.values().filter(|r| !r.inet6) {
-        s.push_str(&format!("{:<18} {:<18} {:<13} {}\n", r.dest, r.gateway, if r.via_interface { "US" } else { "UGS" }, r.iface));
+        s.push_str(&format!(
+            "{:<18} {:<18} {:<13} {}\n",
+            r.dest,
+            r.gateway,
+            if r.via_interface { "US" } else { "UGS" },
+            r.iface
+        ));
     }
     for i in st.in_vnet(&caller.vnet) {
         for a in &i.inet {
             let net = Ipv4Addr::from(u32::from(a.addr) & a.mask());
-            let dest = if a.prefix == 32 { a.addr.to_string() } else { format!("{net}/{}", a.prefix) };
-            s.push_str(&format!("{:<18} {:<18} {:<13} {}\n", dest, format!("link#{}", i.index), "U", i.name));
+            let dest = if a.prefix == 32 {
+                a.addr.to_string()
+            } else {
+                format!("{net}/{}", a.prefix)
+            };
+            s.push_str(&format!(
+                "{:<18} {:<18} {:<13} {}\n",
+                dest,
+                format!("link#{}", i.vindex),
+                "U",
+                i.name
+            ));
         }
     }
     s.push_str("\nInternet6:\nDestination                       Gateway                       Flags         Netif Expire\n");
     for r in net.routes.values().filter(|r| r.inet6) {
-        s.push_str(&format!("{:<33} {:<29} {:<13} {}\n", r.dest, r.gateway, "UGS", r.iface));
+        s.push_str(&format!(
+            "{:<33} {:<29} {:<13} {}\n",
+            r.dest, r.gateway, "UGS", r.iface
+        ));
     }
     Output::ok(s)
 }
@@ -284,23 +350,54 @@ mod tests {
         // §10 [V: route.c message format]
         let mut h = SimHost::fresh();
         h.sh("ifconfig", &["epair", "create"]);
-        h.sh("jail", &["-c", "name=www", "vnet", "persist", "vnet.interface=epair0b"]);
+        h.sh(
+            "jail",
+            &[
+                "-c",
+                "name=www",
+                "vnet",
+                "persist",
+                "vnet.interface=epair0b",
+            ],
+        );
         let o = jexec(&mut h, "www", "route", &["add", "default", "10.1.1.1"]);
         assert_eq!(o.status, 1);
-        assert_eq!(o.stdout, "add net default: gateway 10.1.1.1: Network is unreachable\n");
-        jexec(&mut h, "www", "ifconfig", &["epair0b", "inet", "10.1.1.2/24", "up"]);
+        assert_eq!(
+            o.stdout,
+            "add net default: gateway 10.1.1.1: Network is unreachable\n"
+        );
+        jexec(
+            &mut h,
+            "www",
+            "ifconfig",
+            &["epair0b", "inet", "10.1.1.2/24", "up"],
+        );
         let o = jexec(&mut h, "www", "route", &["add", "default", "10.1.1.1"]);
-        assert_eq!((o.status, o.stdout.as_str()), (0, "add net default: gateway 10.1.1.1\n"));
+        assert_eq!(
+            (o.status, o.stdout.as_str()),
+            (0, "add net default: gateway 10.1.1.1\n")
+        );
         let o = jexec(&mut h, "www", "route", &["add", "default", "10.1.1.1"]);
-        assert_eq!(o.stdout, "add net default: gateway 10.1.1.1: route already in table\n");
+        assert_eq!(
+            o.stdout,
+            "add net default: gateway 10.1.1.1: route already in table\n"
+        );
         let o = jexec(&mut h, "www", "route", &["-n", "get", "default"]);
-        assert!(o.stdout.contains("    gateway: 10.1.1.1\n") && o.stdout.contains("  interface: epair0b\n"), "{}", o.stdout);
+        assert!(
+            o.stdout.contains("    gateway: 10.1.1.1\n")
+                && o.stdout.contains("  interface: epair0b\n"),
+            "{}",
+            o.stdout
+        );
         // the host's own default route is untouched
         assert_eq!(h.routes(&VnetId::Host).len(), 1);
         let o = jexec(&mut h, "www", "route", &["delete", "default"]);
         assert_eq!(o.status, 0);
         let o = jexec(&mut h, "www", "route", &["delete", "default"]);
-        assert_eq!((o.status, o.stdout.as_str()), (1, "delete net default: not in table\n"));
+        assert_eq!(
+            (o.status, o.stdout.as_str()),
+            (1, "delete net default: not in table\n")
+        );
     }
 
     #[test]

@@ -46,7 +46,12 @@ pub struct SimState {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Iface {
     pub name: String,
+    /// Simulator-wide identity; bridge members, epair peers and netgraph refer to it.
     pub index: u32,
+    /// The kernel's if_index inside the current vnet (lowest free on arrival); listings
+    /// are in this order and `scopeid`/bridge `port` print it.
+    #[serde(default)]
+    pub vindex: u32,
     pub kind: IfKind,
     /// Set for cloned interfaces: the cloner and unit this interface holds (kept on rename).
     pub clone: Option<CloneUnit>,
@@ -80,16 +85,27 @@ pub struct CloneUnit {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum IfKind {
     /// A real NIC (em0, igb1, …).
-    Physical { media: String },
+    Physical {
+        media: String,
+    },
     Loopback,
     /// One end of an epair; `peer` is the other end's index.
-    Epair { peer: u32 },
-    Bridge { members: Vec<BridgeMember> },
+    Epair {
+        peer: u32,
+    },
+    Bridge {
+        members: Vec<BridgeMember>,
+    },
     Vxlan(Vxlan),
-    Vlan { tag: Option<u16>, parent: Option<u32> },
+    Vlan {
+        tag: Option<u16>,
+        parent: Option<u32>,
+    },
     Tap,
     /// The interface of an ng_eiface netgraph node.
-    NgEth { node: u32 },
+    NgEth {
+        node: u32,
+    },
 }
 
 /// A bridge port. Listed newest first, as if_bridge keeps them.
@@ -343,14 +359,36 @@ impl SimState {
             .map(|i| i.index)
     }
 
-    /// Interfaces of one vnet, in index order.
-    pub fn in_vnet<'a>(&'a self, vnet: &'a VnetId) -> impl Iterator<Item = &'a Iface> + 'a {
-        self.ifaces.values().filter(move |i| i.vnet == *vnet)
+    /// Interfaces of one vnet, in that vnet's if_index order.
+    pub fn in_vnet(&self, vnet: &VnetId) -> std::vec::IntoIter<&Iface> {
+        let mut v: Vec<&Iface> = self.ifaces.values().filter(|i| i.vnet == *vnet).collect();
+        v.sort_by_key(|i| (i.vindex, i.index));
+        v.into_iter()
+    }
+
+    /// Adds an interface under `index`, giving it the lowest free if_index of its vnet.
+    pub fn insert_iface(&mut self, index: u32, mut iface: Iface) {
+        iface.index = index;
+        iface.vindex = self.free_vindex(&iface.vnet);
+        self.ifaces.insert(index, iface);
+    }
+
+    /// The lowest if_index not used in `vnet`.
+    pub fn free_vindex(&self, vnet: &VnetId) -> u32 {
+        let used: BTreeSet<u32> = self
+            .ifaces
+            .values()
+            .filter(|i| i.vnet == *vnet)
+            .map(|i| i.vindex)
+            .collect();
+        (1..).find(|n| !used.contains(n)).unwrap_or(u32::MAX)
     }
 
     /// The lowest interface index not in use.
     pub fn free_index(&self) -> u32 {
-        (1..).find(|n| !self.ifaces.contains_key(n)).unwrap_or(u32::MAX)
+        (1..)
+            .find(|n| !self.ifaces.contains_key(n))
+            .unwrap_or(u32::MAX)
     }
 
     /// The lowest unit of `cloner` not held by any interface in any vnet.
@@ -503,7 +541,10 @@ mod tests {
 
     #[test]
     fn parse_mac_canonicalizes() {
-        assert_eq!(parse_mac("2:AA:b:0:0:1").as_deref(), Some("02:aa:0b:00:00:01"));
+        assert_eq!(
+            parse_mac("2:AA:b:0:0:1").as_deref(),
+            Some("02:aa:0b:00:00:01")
+        );
         assert_eq!(parse_mac("02:aa:bb:cc:dd"), None);
         assert_eq!(parse_mac("02:aa:bb:cc:dd:zz"), None);
     }

@@ -59,12 +59,22 @@ pub(crate) fn global_defaults() -> BTreeMap<String, String> {
 fn read_only(name: &str) -> bool {
     name.starts_with("kern.features.")
         || name.starts_with("security.jail.")
-        || matches!(name, "kern.ostype" | "kern.osrelease" | "kern.osreldate" | "net.inet.ip.fw.default_rule")
+        || matches!(
+            name,
+            "kern.ostype" | "kern.osrelease" | "kern.osreldate" | "net.inet.ip.fw.default_rule"
+        )
 }
 
 /// The value `sysctl -n NAME` prints in `vnet`, if the oid exists.
 pub(crate) fn read(st: &SimState, vnet: &VnetId, name: &str) -> Option<String> {
-    read_as(st, &Caller { jail: None, vnet: vnet.clone() }, name)
+    read_as(
+        st,
+        &Caller {
+            jail: None,
+            vnet: vnet.clone(),
+        },
+        name,
+    )
 }
 
 fn read_as(st: &SimState, caller: &Caller, name: &str) -> Option<String> {
@@ -83,7 +93,9 @@ fn read_as(st: &SimState, caller: &Caller, name: &str) -> Option<String> {
         return None;
     }
     if name.starts_with("net.") {
-        return st.net(&caller.vnet).and_then(|n| n.sysctl.get(name).cloned());
+        return st
+            .net(&caller.vnet)
+            .and_then(|n| n.sysctl.get(name).cloned());
     }
     st.sysctl.get(name).cloned()
 }
@@ -128,7 +140,8 @@ pub(crate) fn run(st: &mut SimState, caller: &Caller, args: &[String]) -> Output
             if !ignore {
                 out.status = 1;
                 if !quiet {
-                    out.stderr.push_str(&format!("sysctl: unknown oid '{name}'\n"));
+                    out.stderr
+                        .push_str(&format!("sysctl: unknown oid '{name}'\n"));
                 }
             }
             continue;
@@ -194,7 +207,10 @@ fn write(st: &mut SimState, caller: &Caller, name: &str, v: &str) -> Result<(), 
         return Err(fail("sysctl", format!("oid '{name}' is read only")));
     }
     if caller.jail.is_some() && (!name.starts_with("net.") || caller.non_vnet_jail()) {
-        return Err(fail("sysctl", format!("{name}={v}: Operation not permitted")));
+        return Err(fail(
+            "sysctl",
+            format!("{name}={v}: Operation not permitted"),
+        ));
     }
     if v.parse::<i64>().is_err() {
         return Err(fail("sysctl", format!("invalid integer '{v}'")));
@@ -206,8 +222,10 @@ fn write(st: &mut SimState, caller: &Caller, name: &str, v: &str) -> Result<(), 
         net.sysctl.insert(name.to_string(), v.to_string());
         // bridge.4 [V]: enabling layer-2 ipfw turns pfil_bridge and pfil_member off.
         if name == "net.link.bridge.ipfw" && v != "0" {
-            net.sysctl.insert("net.link.bridge.pfil_bridge".into(), "0".into());
-            net.sysctl.insert("net.link.bridge.pfil_member".into(), "0".into());
+            net.sysctl
+                .insert("net.link.bridge.pfil_bridge".into(), "0".into());
+            net.sysctl
+                .insert("net.link.bridge.pfil_member".into(), "0".into());
         }
     } else {
         st.sysctl.insert(name.to_string(), v.to_string());
@@ -223,12 +241,21 @@ mod tests {
     #[test]
     fn read_write_and_errors() {
         let mut h = SimHost::fresh();
-        assert_eq!(h.sh("sysctl", &["kern.features.vimage"]).stdout, "kern.features.vimage: 1\n");
-        assert_eq!(h.sh("sysctl", &["-n", "net.inet.ip.forwarding"]).stdout, "0\n");
+        assert_eq!(
+            h.sh("sysctl", &["kern.features.vimage"]).stdout,
+            "kern.features.vimage: 1\n"
+        );
+        assert_eq!(
+            h.sh("sysctl", &["-n", "net.inet.ip.forwarding"]).stdout,
+            "0\n"
+        );
         let o = h.sh("sysctl", &["net.inet.ip.forwarding=1"]);
         assert_eq!(o.stdout, "net.inet.ip.forwarding: 0 -> 1\n");
         let o = h.sh("sysctl", &["net.nope"]);
-        assert_eq!((o.status, o.stderr.as_str()), (1, "sysctl: unknown oid 'net.nope'\n"));
+        assert_eq!(
+            (o.status, o.stderr.as_str()),
+            (1, "sysctl: unknown oid 'net.nope'\n")
+        );
         let o = h.sh("sysctl", &["kern.features.vimage=0"]);
         assert_eq!(o.status, 1);
         let h2 = SimHost::fresh().with_vimage(false);
@@ -241,10 +268,21 @@ mod tests {
         h.sh("jail", &["-c", "name=gw", "vnet", "persist"]);
         let o = h.exec(&Invocation::new("sysctl", ["net.inet.ip.forwarding=1"]).in_jail("gw"));
         assert_eq!(o.status, 0, "{}", o.stderr);
-        assert_eq!(h.sysctl(&VnetId::Host, "net.inet.ip.forwarding").as_deref(), Some("0"));
-        assert_eq!(h.sysctl(&VnetId::Jail("gw".into()), "net.inet.ip.forwarding").as_deref(), Some("1"));
+        assert_eq!(
+            h.sysctl(&VnetId::Host, "net.inet.ip.forwarding").as_deref(),
+            Some("0")
+        );
+        assert_eq!(
+            h.sysctl(&VnetId::Jail("gw".into()), "net.inet.ip.forwarding")
+                .as_deref(),
+            Some("1")
+        );
         h.sh("sysctl", &["net.link.bridge.ipfw=1"]);
-        assert_eq!(h.sysctl(&VnetId::Host, "net.link.bridge.pfil_member").as_deref(), Some("0"));
+        assert_eq!(
+            h.sysctl(&VnetId::Host, "net.link.bridge.pfil_member")
+                .as_deref(),
+            Some("0")
+        );
         let o = h.exec(&Invocation::new("sysctl", ["-n", "security.jail.jailed"]).in_jail("gw"));
         assert_eq!(o.stdout, "1\n");
     }

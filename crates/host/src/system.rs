@@ -25,8 +25,20 @@ impl SystemHost {
     }
 }
 
-impl Host for SystemHost {
-    fn run(&mut self, inv: &Invocation) -> Result<Output, HostError> {
+impl SystemHost {
+    /// Run `inv` with this process's stdin, stdout and stderr (for `jailnet exec`), and
+    /// return its exit status.
+    pub fn run_inherit(&self, inv: &Invocation) -> Result<i32, HostError> {
+        let mut cmd = self.command(inv)?;
+        cmd.args(&inv.args);
+        let status = cmd.status().map_err(|source| HostError::Spawn {
+            program: inv.program.clone(),
+            source,
+        })?;
+        Ok(status.code().unwrap_or(128))
+    }
+
+    fn command(&self, inv: &Invocation) -> Result<Command, HostError> {
         let mut cmd;
         match (&inv.jail, self.entry) {
             (Some(jail), JailEntry::Jexec) => {
@@ -39,6 +51,13 @@ impl Host for SystemHost {
             }
             (None, _) => cmd = Command::new(&inv.program),
         }
+        Ok(cmd)
+    }
+}
+
+impl Host for SystemHost {
+    fn run(&mut self, inv: &Invocation) -> Result<Output, HostError> {
+        let mut cmd = self.command(inv)?;
         cmd.args(&inv.args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

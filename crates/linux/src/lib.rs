@@ -20,12 +20,16 @@
 //!   [`tap`] (ioctl-based: netlink cannot create tun/tap), [`address`], [`route`],
 //!   [`fdb`].
 //! - [`sysctl`]: `/proc/sys` reads and writes, optionally inside a namespace.
+//! - [`backend`]: [`LinuxBackend`], jailnet's plan `Backend` on top of all the
+//!   above: namespaces for VNET jails, bridges, veths, taps, vxlan, routes,
+//!   resolver files; observe by one dump per namespace.
 //!
 //! Rules: every failure is a typed [`Error`] naming the operation; names are
 //! checked before they reach the kernel; nothing here decides *what* to change —
 //! that is the plan's job, this crate only carries it out.
 
 pub mod address;
+pub mod backend;
 pub mod bridge;
 pub mod conn;
 pub mod error;
@@ -40,6 +44,7 @@ pub mod veth;
 pub mod vxlan;
 
 pub use address::{AddrOptions, Address};
+pub use backend::{jail_netns_name, LinuxBackend, LinuxOptions};
 pub use bridge::BridgeSpec;
 pub use conn::{Netlink, Request};
 pub use error::{Error, Result};

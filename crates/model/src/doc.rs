@@ -150,6 +150,19 @@ impl<'a> TableReader<'a> {
             .and_then(Option::take)
     }
 
+    /// Whether key `name` is present and not yet taken.
+    pub fn has(&self, name: &str) -> bool {
+        self.entries.iter().any(|e| e.is_some_and(|(k, _)| k.name == name))
+    }
+
+    /// Whether a key not taken (so reported as unknown by [`finish`](Self::finish)) looks
+    /// like a misspelling of `name`: "did you mean" would suggest `name` for it.
+    pub fn misspelled(&self, name: &str) -> bool {
+        self.entries.iter().flatten().any(|(k, _)| {
+            !self.known.contains(&k.name.as_str()) && did_you_mean(&k.name, self.known) == Some(name)
+        })
+    }
+
     /// Take every remaining entry (for tables whose keys are names, like `[switch.*]`).
     pub fn take_all(&mut self) -> Vec<&'a (Key, Node)> {
         self.entries.iter_mut().filter_map(Option::take).collect()
@@ -185,7 +198,10 @@ impl<'a> TableReader<'a> {
         match &n.value {
             Value::Int(i) => Some((*i, n.span.clone())),
             other => {
-                d.push(type_error(&self.path, name, "an integer", other, &n.span));
+                d.push(
+                    type_error(&self.path, name, "an integer", other, &n.span)
+                        .hint(format!("write the number without quotes, e.g. `{name} = {}`", example_int(name))),
+                );
                 None
             }
         }
@@ -238,9 +254,22 @@ pub fn strings_of(
             })
             .collect(),
         other => {
-            d.push(type_error(path, name, "a list of strings", other, &n.span));
+            d.push(
+                type_error(path, name, "a list of strings", other, &n.span)
+                    .hint(format!("quote each value: {name} = [\"…\", \"…\"]")),
+            );
             Vec::new()
         }
+    }
+}
+
+/// A plausible value for an integer key, for hints.
+fn example_int(name: &str) -> &'static str {
+    match name {
+        "mtu" => "9000",
+        "tag" => "101",
+        "vni" => "111",
+        _ => "1",
     }
 }
 
@@ -263,7 +292,12 @@ pub fn did_you_mean<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
     known
         .iter()
         .map(|k| (levenshtein(&w, k), *k))
-        .filter(|(dist, k)| *dist <= (k.len().max(w.len()) / 3).max(1) || k.starts_with(&w))
+        .filter(|(dist, k)| {
+            *dist <= (k.len().max(w.len()) / 3).max(1)
+                || k.starts_with(&w)
+                // iocage spellings: ip4_addr → ip4
+                || (k.len() >= 3 && w.starts_with(*k) && !w[k.len()..].starts_with(char::is_alphanumeric))
+        })
         .min()
         .map(|(_, k)| k)
 }

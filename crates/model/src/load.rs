@@ -4,7 +4,7 @@
 use crate::config::*;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::doc::{self, Key, Node, TableReader, Value};
-use crate::names::{IfName, JailName};
+use crate::names::{IfName, JailName, NameError};
 use crate::net::{Cidr, Mac};
 use crate::syntax::{self, SyntaxError};
 use std::collections::BTreeMap;
@@ -122,12 +122,19 @@ fn jail_name(k: &Key, what: &str, d: &mut Diagnostics) -> Option<JailName> {
     match JailName::new(&k.name) {
         Ok(n) => Some(n),
         Err(e) => {
+            let hint = match e {
+                NameError::AllDigits => format!("add a letter, e.g. [{what}.{what}{}]", k.name),
+                NameError::BadChar { ch: '.', .. } => {
+                    format!("use '-' or '_' instead, e.g. [{what}.{}]", k.name.replace('.', "-"))
+                }
+                _ => "use letters, digits, '_' and '-', starting with a letter or digit".to_string(),
+            };
             d.push(
                 Diagnostic::new(
                     k.span.clone(),
                     format!("invalid {what} name '{}': {e}", k.name.escape_debug()),
                 )
-                .hint("use letters, digits, '_' and '-', starting with a letter or digit"),
+                .hint(hint),
             );
             None
         }
@@ -222,8 +229,11 @@ fn switch(k: &Key, n: &Node, d: &mut Diagnostics) -> Option<Switch> {
             match s.parse::<Cidr>() {
                 Ok(c) => addresses.push(Spanned::new(c, sp)),
                 Err(e) => d.push(
-                    Diagnostic::new(sp, format!("address '{s}': {e}"))
-                        .hint("write the switch's own address with its prefix, e.g. \"10.1.1.1/24\""),
+                    Diagnostic::new(sp, format!("address '{s}': {e}")).hint(if s.contains(':') {
+                        "write the switch's own address with its prefix, e.g. \"fd00:1::1/64\""
+                    } else {
+                        "write the switch's own address with its prefix, e.g. \"10.1.1.1/24\""
+                    }),
                 ),
             }
         }
@@ -271,6 +281,12 @@ fn switch(k: &Key, n: &Node, d: &mut Diagnostics) -> Option<Switch> {
 
 fn dhcp(path: &str, n: &Node, d: &mut Diagnostics) -> Option<Dhcp> {
     let mut r = TableReader::new(n, format!("{path}.dhcp"), DHCP, d);
+    if matches!(n.value, Value::Table(_)) && !r.has("range") && !r.has("hosts") && !r.misspelled("range") && !r.misspelled("hosts") {
+        d.push(
+            Diagnostic::new(n.span.clone(), format!("{path}.dhcp has neither a range nor hosts, so it would lease nothing"))
+                .hint("add range = \"10.1.1.10-10.1.1.20\" (and/or hosts = { \"MAC\" = \"ADDRESS\" })"),
+        );
+    }
     let range = r.string("range", d).and_then(|(s, sp)| {
         let parsed = s
             .split_once('-')
@@ -526,7 +542,10 @@ fn nic(path: &str, index: usize, n: &Node, cfg: &Config, d: &mut Diagnostics) ->
     let switch = match r.string("switch", d) {
         Some((s, sp)) => Some(Spanned::new(s, sp)),
         None => {
-            d.push(Diagnostic::new(n.span.clone(), format!("{path} has no switch")).hint("add switch = \"NAME\" naming a [switch.NAME]"));
+            // A misspelled `switch` key is reported as such; do not report it twice.
+            if !r.misspelled("switch") {
+                d.push(Diagnostic::new(n.span.clone(), format!("{path} has no switch")).hint("add switch = \"NAME\" naming a [switch.NAME]"));
+            }
             None
         }
     };
@@ -578,6 +597,7 @@ fn vm(name: JailName, k: &Key, n: &Node, d: &mut Diagnostics) -> Vm {
         };
         for (i, item) in items.into_iter().enumerate() {
             let mut nr = TableReader::new(item, format!("[[vm.{}.nic]] #{}", k.name, i + 1), VMNIC, d);
+            let switch_misspelled = nr.misspelled("switch");
             let switch = nr.string("switch", d).map(|(s, sp)| Spanned::new(s, sp));
             let mac = match nr.string("mac", d) {
                 Some((s, sp)) => Spanned::new(mac_spec(&s, &sp, d).unwrap_or_default(), sp),
@@ -586,6 +606,7 @@ fn vm(name: JailName, k: &Key, n: &Node, d: &mut Diagnostics) -> Vm {
             nr.finish(d);
             match switch {
                 Some(switch) => nics.push(VmNic { span: item.span.clone(), switch, mac }),
+                None if switch_misspelled => {}
                 None => d.push(Diagnostic::new(item.span.clone(), format!("[[vm.{}.nic]] #{} has no switch", k.name, i + 1)).hint("add switch = \"NAME\"")),
             }
         }

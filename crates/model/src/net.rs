@@ -25,6 +25,8 @@ pub enum AddrError {
     BadAddr(String),
     #[error("prefix length '{0}' is not a number")]
     BadPrefix(String),
+    #[error("'{mask}' is a netmask; jailnet wants a prefix length: write /{prefix}")]
+    Netmask { mask: String, prefix: u32 },
     #[error("prefix length /{prefix} is too long for {family} (at most /{max})")]
     PrefixTooLong {
         prefix: u32,
@@ -59,7 +61,10 @@ impl Cidr {
         let addr = IpAddr::from_str(a).map_err(|_| AddrError::BadAddr(a.to_string()))?;
         let prefix = match p {
             Some(p) => {
-                let n: u32 = p.parse().map_err(|_| AddrError::BadPrefix(p.to_string()))?;
+                let n: u32 = p.parse().map_err(|_| match netmask_len(p) {
+                    Some(prefix) => AddrError::Netmask { mask: p.to_string(), prefix },
+                    None => AddrError::BadPrefix(p.to_string()),
+                })?;
                 if n > max_prefix(&addr).into() {
                     return Err(AddrError::PrefixTooLong {
                         prefix: n,
@@ -143,6 +148,12 @@ impl Cidr {
     fn mask(&self) -> u128 {
         mask_bits(&self.addr, self.prefix)
     }
+}
+
+/// The prefix length of a dotted IPv4 netmask such as `255.255.255.0`, if it is one.
+fn netmask_len(s: &str) -> Option<u32> {
+    let m = u32::from(s.parse::<Ipv4Addr>().ok()?);
+    (m.leading_ones() + m.trailing_zeros() == 32).then_some(m.leading_ones())
 }
 
 fn max_prefix(a: &IpAddr) -> u8 {
@@ -310,6 +321,11 @@ mod tests {
         assert!(matches!("10.1.1/24".parse::<Cidr>(), Err(AddrError::BadAddr(_))));
         assert!(matches!("10.1.1.1/33".parse::<Cidr>(), Err(AddrError::PrefixTooLong { .. })));
         assert!(matches!("10.1.1.1/x".parse::<Cidr>(), Err(AddrError::BadPrefix(_))));
+        assert_eq!(
+            "10.1.1.1/255.255.255.0".parse::<Cidr>(),
+            Err(AddrError::Netmask { mask: "255.255.255.0".into(), prefix: 24 })
+        );
+        assert!(matches!("10.1.1.1/255.0.255.0".parse::<Cidr>(), Err(AddrError::BadPrefix(_))));
         assert!(matches!("10.1.1.1".parse::<Cidr>(), Err(AddrError::NoPrefix(_))));
         assert_eq!(Cidr::parse_with_default("10.1.1.1", Some(24)).unwrap(), c("10.1.1.1/24"));
     }

@@ -61,9 +61,9 @@ pub fn lint_linux(cfg: &Config) -> Diagnostics {
 struct Validator<'c> {
     cfg: &'c Config,
     d: Diagnostics,
-    /// Every address in use, with who uses it.
-    addrs: BTreeMap<IpAddr, String>,
-    macs: BTreeMap<Mac, String>,
+    /// Every address in use, with who uses it and where.
+    addrs: BTreeMap<IpAddr, (String, Span)>,
+    macs: BTreeMap<Mac, (String, Span)>,
 }
 
 impl<'c> Validator<'c> {
@@ -72,24 +72,40 @@ impl<'c> Validator<'c> {
     }
 
     fn claim_addr(&mut self, a: IpAddr, who: String, span: &Span) {
-        if let Some(prev) = self.addrs.get(&a) {
-            let msg = format!("address {a} is already used by {prev}");
-            self.err(span, msg, "every address may be used once across switches, jails, VMs and DHCP hosts");
-        } else {
-            self.addrs.insert(a, who);
+        match self.addrs.get(&a) {
+            Some(prev) => {
+                // Report at the later of the two in the file, naming the earlier one.
+                let ((lwho, lspan), (ewho, _)) = later_first((&who, span), (&prev.0, &prev.1));
+                let msg = format!("{lwho} address {a} is already used by {ewho}");
+                let lspan = lspan.clone();
+                if span.start < prev.1.start {
+                    self.addrs.insert(a, (who.clone(), span.clone()));
+                }
+                self.err(&lspan, msg, "every address may be used once across switches, jails, VMs and DHCP hosts");
+            }
+            None => {
+                self.addrs.insert(a, (who, span.clone()));
+            }
         }
     }
 
     fn claim_mac(&mut self, m: Mac, who: String, span: &Span) {
-        if m.is_multicast() {
+        if m.0 == [0xff; 6] {
+            self.err(span, format!("MAC {m} is the broadcast address"), "write a unicast MAC (first octet even, e.g. 58:9c:fc:… or 02:…) or mac = \"auto\"");
+        } else if m.is_multicast() {
             self.err(span, format!("MAC {m} is a multicast address"), "the first octet of a NIC's MAC must be even, e.g. 58:9c:fc:… or 02:…");
         } else if m.is_zero() {
             self.err(span, "MAC 00:00:00:00:00:00 is not a usable address", "write a real MAC or mac = \"auto\"");
         } else if let Some(prev) = self.macs.get(&m) {
-            let msg = format!("MAC {m} is already used by {prev}");
-            self.err(span, msg, "every NIC needs its own MAC; use mac = \"auto\" to derive one");
+            let ((lwho, lspan), (ewho, _)) = later_first((&who, span), (&prev.0, &prev.1));
+            let msg = format!("{lwho} MAC {m} is already used by {ewho}");
+            let lspan = lspan.clone();
+            if span.start < prev.1.start {
+                self.macs.insert(m, (who.clone(), span.clone()));
+            }
+            self.err(&lspan, msg, "every NIC needs its own MAC; use mac = \"auto\" to derive one");
         } else {
-            self.macs.insert(m, who);
+            self.macs.insert(m, (who, span.clone()));
         }
     }
 
@@ -111,9 +127,12 @@ impl<'c> Validator<'c> {
                     self.err(&a.span, format!("{who} address {} is the subnet's broadcast address", a.value), "use a host address inside the subnet");
                 }
                 self.claim_addr(a.addr, who.clone(), &a.span);
-                for (other, _, oname) in &subnets {
+                for (other, ospan, oname) in &subnets {
                     if *oname != sw.name && other.overlaps(a) {
-                        self.err(&a.span, format!("{who} subnet {} overlaps switch '{oname}' subnet {}", a.subnet(), other.subnet()), "switches are separate L2 segments; give each its own subnet");
+                        let mine = (format!("{who} subnet {}", a.subnet()), &a.span);
+                        let theirs = (format!("switch '{oname}' subnet {}", other.subnet()), *ospan);
+                        let ((lwhat, lspan), (ewhat, _)) = later_first((&mine.0, mine.1), (&theirs.0, theirs.1));
+                        self.err(lspan, format!("{lwhat} overlaps {ewhat}"), "switches are separate L2 segments; give each its own subnet");
                     }
                 }
                 subnets.push((&a.value, &a.span, &sw.name));
@@ -141,8 +160,11 @@ impl<'c> Validator<'c> {
             }
             if let Some(vx) = &sw.vxlan {
                 let modes = usize::from(vx.group.is_some()) + usize::from(!vx.remotes.is_empty()) + usize::from(vx.cluster);
-                if modes != 1 {
-                    self.err(&vx.span, format!("{who} vxlan needs exactly one of group, remotes or cluster"), "multicast: group = \"239.0.0.111\", dev = \"em0\"; unicast: remotes = [\"192.0.2.20\"]; or cluster = true");
+                let hint = "multicast: group = \"239.0.0.111\", dev = \"em0\"; unicast: remotes = [\"192.0.2.20\"]; or cluster = true";
+                if modes == 0 {
+                    self.err(&vx.span, format!("{who} vxlan has no peers: set one of group, remotes or cluster"), hint);
+                } else if modes > 1 {
+                    self.err(&vx.span, format!("{who} vxlan sets more than one of group, remotes and cluster; use exactly one"), hint);
                 }
                 if vx.group.is_some() && vx.dev.is_none() {
                     self.err(&vx.span, format!("{who} vxlan group needs dev, the interface multicast goes out of"), "add dev = \"em0\"");
@@ -204,12 +226,7 @@ impl<'c> Validator<'c> {
                     continue;
                 }
                 let Some(sw) = cfg.switches.get(&nic.switch.value) else {
-                    let known: Vec<&str> = cfg.switches.keys().map(String::as_str).collect();
-                    let hint = match crate::doc::did_you_mean(&nic.switch.value, &known) {
-                        Some(s) => format!("did you mean '{s}'?"),
-                        None if known.is_empty() => "declare it as [switch.NAME]".to_string(),
-                        None => format!("known switches: {}", known.join(", ")),
-                    };
+                    let hint = unknown_switch_hint(cfg, &nic.switch.value);
                     self.err(&nic.switch.span, format!("{nwho} is on unknown switch '{}'", nic.switch.value), hint);
                     continue;
                 };
@@ -269,11 +286,18 @@ impl<'c> Validator<'c> {
                 }
             }
             for e in &j.expose {
-                for (prev, _, pwho) in &exposed {
+                for (prev, pspan, pwho) in &exposed {
                     let same_addr = prev.host_addr.is_none() || e.host_addr.is_none() || prev.host_addr == e.host_addr;
                     if prev.proto == e.proto && prev.host_port == e.host_port && same_addr {
-                        let msg = format!("{}/{} is already exposed by {pwho}", e.proto, e.host_port);
-                        self.d.push(Diagnostic::new(e.span.clone(), msg).hint("each host port and protocol can forward to one jail; pick another host port"));
+                        let port = format!("host port {}/{}", e.proto, e.host_port);
+                        let (span, msg) = if *pwho == who {
+                            (later(&e.span, pspan), format!("{who} exposes {port} twice"))
+                        } else {
+                            let ((lwho, lspan), (ewho, _)) = later_first((&who, &e.span), (pwho, *pspan));
+                            (lspan, format!("{lwho} exposes {port}, which {ewho} already exposes"))
+                        };
+                        let span = span.clone();
+                        self.d.push(Diagnostic::new(span, msg).hint("each host port and protocol can forward to one jail; pick another host port"));
                     }
                 }
                 exposed.push((&e.value, &e.span, who.clone()));
@@ -286,6 +310,11 @@ impl<'c> Validator<'c> {
         let gw = sw.gateway(v4);
         match &s.value {
             AddrSpec::Static(c) => {
+                if let Some(own) = sw.addresses.iter().find(|a| a.addr == c.addr) {
+                    let role = if gw.is_some_and(|g| g.addr == own.addr) { " (its jails' default router)" } else { "" };
+                    self.err(&s.span, format!("{nwho} address {} is switch '{}''s own host address{role}", c.addr, sw.name), "give the jail another address in the subnet, or \"auto\"");
+                    return;
+                }
                 if let Some(g) = gw {
                     if !g.contains(&c.addr) {
                         self.err(&s.span, format!("{nwho} address {c} is outside switch '{}' subnet {}", sw.name, g.subnet()), format!("use an address inside {}", g.subnet()));
@@ -343,10 +372,40 @@ impl<'c> Validator<'c> {
                     self.claim_mac(m, who.clone(), &nic.mac.span);
                 }
                 if !cfg.switches.contains_key(&nic.switch.value) && !cfg.unreadable_switches.contains(&nic.switch.value) {
-                    self.err(&nic.switch.span, format!("{who} is on unknown switch '{}'", nic.switch.value), "declare it as [switch.NAME]");
+                    let hint = unknown_switch_hint(cfg, &nic.switch.value);
+                    self.err(&nic.switch.span, format!("{who} is on unknown switch '{}'", nic.switch.value), hint);
                 }
             }
         }
+    }
+}
+
+/// The hint for a reference to a switch that is not declared.
+fn unknown_switch_hint(cfg: &Config, name: &str) -> String {
+    let known: Vec<&str> = cfg.switches.keys().map(String::as_str).collect();
+    match crate::doc::did_you_mean(name, &known) {
+        Some(s) => format!("did you mean '{s}'?"),
+        None if known.is_empty() => format!("declare it as [switch.{name}]"),
+        None => format!("known switches: {}", known.join(", ")),
+    }
+}
+
+/// Of two spans, the one that comes later in the file.
+fn later<'s>(a: &'s Span, b: &'s Span) -> &'s Span {
+    if a.start >= b.start {
+        a
+    } else {
+        b
+    }
+}
+
+/// Two (what, where) pairs ordered so that the one written later in the file comes first:
+/// a conflict is reported where the second occurrence is, naming the first.
+fn later_first<'a, T: ?Sized>(a: (&'a T, &'a Span), b: (&'a T, &'a Span)) -> ((&'a T, &'a Span), (&'a T, &'a Span)) {
+    if a.1.start >= b.1.start {
+        (a, b)
+    } else {
+        (b, a)
     }
 }
 

@@ -1,7 +1,9 @@
 //! One module per command; `run` dispatches.
 
 mod apply;
+mod exec;
 mod plan;
+mod status;
 mod validate;
 
 use crate::args::{Cli, Cmd};
@@ -17,6 +19,9 @@ pub fn run(cli: &Cli) -> Result<i32> {
         Cmd::Down => apply::run(cli, crate::engine::Scope::Nothing),
         Cmd::Attach { jail } => apply::run(cli, crate::engine::Scope::Attach(jail.clone())),
         Cmd::Detach { jail } => apply::run(cli, crate::engine::Scope::Detach(jail.clone())),
+        Cmd::Status => status::run(cli),
+        Cmd::Exec { jail, cmd } => exec::run(cli, jail, cmd),
+        Cmd::Demo => crate::demo::run(cli.json),
         other => bail!("`{}` is not available in this build yet", name(other)),
     }
 }

@@ -70,7 +70,10 @@ pub(crate) fn arity(w: &str) -> Option<usize> {
 
 /// Applies one bridge keyword to bridge `br`.
 pub(crate) fn apply(st: &mut SimState, vnet: &VnetId, br: u32, w: &str, args: &[String]) -> R<()> {
-    let is_bridge = matches!(st.ifaces.get(&br).map(|i| &i.kind), Some(IfKind::Bridge { .. }));
+    let is_bridge = matches!(
+        st.ifaces.get(&br).map(|i| &i.kind),
+        Some(IfKind::Bridge { .. })
+    );
     if let Some((bit, on)) = flag_of(w) {
         let m = &args[0];
         if !is_bridge || !set_member_flag(st, br, vnet, m, bit, on) {
@@ -88,13 +91,19 @@ pub(crate) fn apply(st: &mut SimState, vnet: &VnetId, br: u32, w: &str, args: &[
             let idx = st.find(vnet, m);
             let removed = is_bridge && idx.is_some_and(|i| remove_member(st, br, i));
             if !removed {
-                return Err(fail("ifconfig", format!("BRDGDEL {m}: No such file or directory")));
+                return Err(fail(
+                    "ifconfig",
+                    format!("BRDGDEL {m}: No such file or directory"),
+                ));
             }
             Ok(())
         }
         "static" => {
             if crate::state::parse_mac(&args[1]).is_none() {
-                return Err(fail("ifconfig", format!("{}: invalid address: {}", args[0], args[1])));
+                return Err(fail(
+                    "ifconfig",
+                    format!("{}: invalid address: {}", args[0], args[1]),
+                ));
             }
             bridge_only(is_bridge, &format!("BRDGSADDR {}", args[0]))
         }
@@ -219,7 +228,10 @@ mod tests {
         let mut h = SimHost::fresh();
         run(&mut h, &["bridge", "create"]);
         run(&mut h, &["epair", "create"]);
-        let r = run(&mut h, &["bridge0", "addm", "epair0a", "private", "epair0a", "up"]);
+        let r = run(
+            &mut h,
+            &["bridge0", "addm", "epair0a", "private", "epair0a", "up"],
+        );
         assert_eq!(r, (0, String::new()));
         assert_eq!(member_flags(&h, "bridge0", "epair0a"), Some(0x943));
         assert!(h.iface(&VnetId::Host, "bridge0").is_some_and(|b| b.up));
@@ -233,8 +245,17 @@ mod tests {
         let mut h = SimHost::fresh();
         run(&mut h, &["bridge", "create"]);
         run(&mut h, &["epair", "create"]);
-        let r = run(&mut h, &["bridge0", "private", "epair0a", "addm", "epair0a"]);
-        assert_eq!(r, (1, "ifconfig: unable to get bridge flags: No such file or directory\n".into()));
+        let r = run(
+            &mut h,
+            &["bridge0", "private", "epair0a", "addm", "epair0a"],
+        );
+        assert_eq!(
+            r,
+            (
+                1,
+                "ifconfig: unable to get bridge flags: No such file or directory\n".into()
+            )
+        );
         assert_eq!(member_flags(&h, "bridge0", "epair0a"), None);
     }
 
@@ -247,7 +268,10 @@ mod tests {
         run(&mut h, &["epair", "create"]);
         assert_eq!(
             run(&mut h, &["bridge0", "addm", "epair9a"]),
-            (1, "ifconfig: BRDGADD epair9a: No such file or directory\n".into())
+            (
+                1,
+                "ifconfig: BRDGADD epair9a: No such file or directory\n".into()
+            )
         );
         assert_eq!(run(&mut h, &["bridge0", "addm", "epair0a"]).0, 0);
         assert_eq!(
@@ -260,7 +284,10 @@ mod tests {
         );
         assert_eq!(
             run(&mut h, &["bridge1", "deletem", "epair0a"]),
-            (1, "ifconfig: BRDGDEL epair0a: No such file or directory\n".into())
+            (
+                1,
+                "ifconfig: BRDGDEL epair0a: No such file or directory\n".into()
+            )
         );
         assert_eq!(run(&mut h, &["bridge0", "deletem", "epair0a"]).0, 0);
     }
@@ -273,7 +300,13 @@ mod tests {
         run(&mut h, &["epair", "create"]);
         run(&mut h, &["bridge0", "addm", "epair0a"]);
         let r = run(&mut h, &["epair0a", "mtu", "1500"]);
-        assert_eq!(r, (1, "ifconfig: ioctl SIOCSIFMTU (set mtu): Operation not supported\n".into()));
+        assert_eq!(
+            r,
+            (
+                1,
+                "ifconfig: ioctl SIOCSIFMTU (set mtu): Operation not supported\n".into()
+            )
+        );
         run(&mut h, &["bridge0", "mtu", "9000"]);
         assert_eq!(h.iface(&VnetId::Host, "epair0a").map(|i| i.mtu), Some(9000));
     }

@@ -15,7 +15,10 @@ pub(crate) enum CloneReq {
     /// `vlan` / `vlanN`, tag and parent come from later arguments.
     Vlan(Option<u32>),
     /// `PARENT.TAG` (`em0.101`).
-    DotVlan { parent: String, tag: u16 },
+    DotVlan {
+        parent: String,
+        tag: u16,
+    },
 }
 
 /// Matches a typed name against the cloners (`epair`, `epair7`, `em0.101`, …).
@@ -33,7 +36,9 @@ pub(crate) fn classify(st: &SimState, vnet: &VnetId, name: &str) -> Option<Clone
     let (base, digits) = name.split_at(split);
     let unit = if digits.is_empty() {
         None
-    } else if digits.chars().all(|c| c.is_ascii_digit()) && (digits == "0" || !digits.starts_with('0')) {
+    } else if digits.chars().all(|c| c.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'))
+    {
         Some(digits.parse().ok()?)
     } else {
         return None;
@@ -55,9 +60,10 @@ pub(crate) fn create(st: &mut SimState, vnet: &VnetId, typed: &str, req: CloneRe
     let exists = |st: &SimState, n: &str| st.find(vnet, n).is_some();
     let pick = |st: &SimState, cloner: &str, unit: Option<u32>| -> R<u32> {
         match unit {
-            Some(u) if st.unit_taken(cloner, u) => {
-                Err(fail("ifconfig", format!("interface {typed} already exists")))
-            }
+            Some(u) if st.unit_taken(cloner, u) => Err(fail(
+                "ifconfig",
+                format!("interface {typed} already exists"),
+            )),
             Some(u) => Ok(u),
             None => Ok(st.free_unit(cloner)),
         }
@@ -67,62 +73,107 @@ pub(crate) fn create(st: &mut SimState, vnet: &VnetId, typed: &str, req: CloneRe
             let u = pick(st, "epair", unit)?;
             let (na, nb) = (format!("epair{u}a"), format!("epair{u}b"));
             if exists(st, &na) || exists(st, &nb) {
-                return Err(fail("ifconfig", format!("interface {typed} already exists")));
+                return Err(fail(
+                    "ifconfig",
+                    format!("interface {typed} already exists"),
+                ));
             }
             let ia = st.free_index();
             let mut a = base(&na, ia, IfKind::Epair { peer: 0 }, vnet, "epair", u);
             a.mac = Some(derived_mac(&format!("epair{u}"), Some(0x0a)));
-            st.ifaces.insert(ia, a);
+            st.insert_iface(ia, a);
             let ib = st.free_index();
             let mut b = base(&nb, ib, IfKind::Epair { peer: ia }, vnet, "epair", u);
             b.mac = Some(derived_mac(&format!("epair{u}"), Some(0x0b)));
-            st.ifaces.insert(ib, b);
+            st.insert_iface(ib, b);
             if let Some(a) = st.ifaces.get_mut(&ia) {
                 a.kind = IfKind::Epair { peer: ib };
             }
             Ok(ia)
         }
-        CloneReq::Bridge(unit) => simple(st, vnet, typed, "bridge", pick(st, "bridge", unit)?, IfKind::Bridge { members: Vec::new() }),
+        CloneReq::Bridge(unit) => simple(
+            st,
+            vnet,
+            typed,
+            "bridge",
+            pick(st, "bridge", unit)?,
+            IfKind::Bridge {
+                members: Vec::new(),
+            },
+        ),
         CloneReq::Vxlan(unit) => {
             let u = pick(st, "vxlan", unit)?;
-            let idx = simple(st, vnet, typed, "vxlan", u, IfKind::Vxlan(Vxlan {
-                local_port: 4789,
-                remote_port: 4789,
-                ..Vxlan::default()
-            }))?;
+            let idx = simple(
+                st,
+                vnet,
+                typed,
+                "vxlan",
+                u,
+                IfKind::Vxlan(Vxlan {
+                    local_port: 4789,
+                    remote_port: 4789,
+                    ..Vxlan::default()
+                }),
+            )?;
             if let Some(i) = st.ifaces.get_mut(&idx) {
                 i.mtu = 1470;
             }
             Ok(idx)
         }
         CloneReq::Tap(unit) => simple(st, vnet, typed, "tap", pick(st, "tap", unit)?, IfKind::Tap),
-        CloneReq::Vlan(unit) => simple(st, vnet, typed, "vlan", pick(st, "vlan", unit)?, IfKind::Vlan { tag: None, parent: None }),
+        CloneReq::Vlan(unit) => simple(
+            st,
+            vnet,
+            typed,
+            "vlan",
+            pick(st, "vlan", unit)?,
+            IfKind::Vlan {
+                tag: None,
+                parent: None,
+            },
+        ),
         CloneReq::Lo(unit) => {
             let u = pick(st, "lo", unit)?;
             let name = format!("lo{u}");
             if exists(st, &name) {
-                return Err(fail("ifconfig", format!("interface {typed} already exists")));
+                return Err(fail(
+                    "ifconfig",
+                    format!("interface {typed} already exists"),
+                ));
             }
             let lo = new_loopback(st, &name, vnet.clone(), Some(u));
             let idx = lo.index;
-            st.ifaces.insert(idx, lo);
+            st.insert_iface(idx, lo);
             Ok(idx)
         }
         CloneReq::DotVlan { parent, tag } => {
             if exists(st, typed) {
-                return Err(fail("ifconfig", format!("interface {typed} already exists")));
+                return Err(fail(
+                    "ifconfig",
+                    format!("interface {typed} already exists"),
+                ));
             }
-            let pidx = st.find(vnet, &parent).ok_or_else(|| {
-                fail("ifconfig", format!("interface {parent} does not exist"))
-            })?;
+            let pidx = st
+                .find(vnet, &parent)
+                .ok_or_else(|| fail("ifconfig", format!("interface {parent} does not exist")))?;
             if vlan_tag_taken(st, pidx, tag) {
                 return Err(fail("ifconfig", "SIOCIFCREATE2: File exists"));
             }
             let u = st.free_unit("vlan");
             let idx = st.free_index();
-            let mut v = base(typed, idx, IfKind::Vlan { tag: Some(tag), parent: Some(pidx) }, vnet, "vlan", u);
+            let mut v = base(
+                typed,
+                idx,
+                IfKind::Vlan {
+                    tag: Some(tag),
+                    parent: Some(pidx),
+                },
+                vnet,
+                "vlan",
+                u,
+            );
             v.mac = st.ifaces.get(&pidx).and_then(|p| p.mac.clone());
-            st.ifaces.insert(idx, v);
+            st.insert_iface(idx, v);
             Ok(idx)
         }
     }
@@ -135,15 +186,25 @@ pub(crate) fn vlan_tag_taken(st: &SimState, parent: u32, tag: u16) -> bool {
     })
 }
 
-fn simple(st: &mut SimState, vnet: &VnetId, typed: &str, cloner: &str, unit: u32, kind: IfKind) -> R<u32> {
+fn simple(
+    st: &mut SimState,
+    vnet: &VnetId,
+    typed: &str,
+    cloner: &str,
+    unit: u32,
+    kind: IfKind,
+) -> R<u32> {
     let name = format!("{cloner}{unit}");
     if st.find(vnet, &name).is_some() {
-        return Err(fail("ifconfig", format!("interface {typed} already exists")));
+        return Err(fail(
+            "ifconfig",
+            format!("interface {typed} already exists"),
+        ));
     }
     let idx = st.free_index();
     let mut i = base(&name, idx, kind, vnet, cloner, unit);
     i.mac = Some(derived_mac(&format!("{cloner}{unit}"), None));
-    st.ifaces.insert(idx, i);
+    st.insert_iface(idx, i);
     Ok(idx)
 }
 
@@ -151,6 +212,7 @@ fn base(name: &str, index: u32, kind: IfKind, vnet: &VnetId, cloner: &str, unit:
     Iface {
         name: name.to_string(),
         index,
+        vindex: 0,
         kind,
         clone: Some(CloneUnit {
             cloner: cloner.to_string(),
@@ -173,7 +235,14 @@ fn base(name: &str, index: u32, kind: IfKind, vnet: &VnetId, cloner: &str, unit:
 /// A loopback interface (`lo0` is created at boot; `loN` by the `lo` cloner).
 pub(crate) fn new_loopback(st: &SimState, name: &str, vnet: VnetId, unit: Option<u32>) -> Iface {
     let index = st.free_index();
-    let mut i = base(name, index, IfKind::Loopback, &vnet, "lo", unit.unwrap_or(0));
+    let mut i = base(
+        name,
+        index,
+        IfKind::Loopback,
+        &vnet,
+        "lo",
+        unit.unwrap_or(0),
+    );
     i.mtu = 16384;
     if unit.is_none() {
         i.clone = None;
@@ -222,10 +291,16 @@ mod tests {
         assert_eq!(classify(&st, &h, "epair7"), Some(CloneReq::Epair(Some(7))));
         // §1.2: the epair cloner only matches `epair` and `epair<digits>`.
         assert_eq!(classify(&st, &h, "epair0a"), None);
-        assert_eq!(classify(&st, &h, "bridge3"), Some(CloneReq::Bridge(Some(3))));
+        assert_eq!(
+            classify(&st, &h, "bridge3"),
+            Some(CloneReq::Bridge(Some(3)))
+        );
         assert_eq!(
             classify(&st, &h, "em0.101"),
-            Some(CloneReq::DotVlan { parent: "em0".into(), tag: 101 })
+            Some(CloneReq::DotVlan {
+                parent: "em0".into(),
+                tag: 101
+            })
         );
         assert_eq!(classify(&st, &h, "igb9.101"), None);
         assert_eq!(classify(&st, &h, "foo0"), None);

@@ -86,11 +86,15 @@ fn ifconfig(st: &mut SimState, caller: &Caller, args: &[String]) -> R<Output> {
         return Ok(Output::ok(""));
     }
 
+    let mut created = false;
     let mut idx = st.find(&caller.vnet, typed);
     if matches!(rest.first().map(String::as_str), Some("create" | "plumb")) {
         if idx.is_some() {
             if rest.len() == 1 {
-                return Err(fail("ifconfig", format!("interface {typed} already exists")));
+                return Err(fail(
+                    "ifconfig",
+                    format!("interface {typed} already exists"),
+                ));
             }
         } else {
             if typed.len() > IFNAMSIZ_VISIBLE {
@@ -98,20 +102,27 @@ fn ifconfig(st: &mut SimState, caller: &Caller, args: &[String]) -> R<Output> {
             }
             denied_in_jail(&caller, "SIOCIFCREATE2")?;
             let req = clone::classify(st, &caller.vnet, typed).ok_or_else(|| {
-                fail("ifconfig", format!("SIOCIFCREATE2 ({typed}): Invalid argument"))
+                fail(
+                    "ifconfig",
+                    format!("SIOCIFCREATE2 ({typed}): Invalid argument"),
+                )
             })?;
             let new = clone::create(st, &caller.vnet, typed, req)?;
             if st.ifaces.get(&new).map(|i| i.name.as_str()) != Some(typed) {
                 print_name = true;
             }
             idx = Some(new);
+            created = true;
         }
         rest = &rest[1..];
     }
     let Some(idx) = idx else {
-        return Err(fail("ifconfig", format!("interface {typed} does not exist")));
+        return Err(fail(
+            "ifconfig",
+            format!("interface {typed} does not exist"),
+        ));
     };
-    if rest.is_empty() && !print_name {
+    if rest.is_empty() && !print_name && !created {
         return Ok(Output::ok(status::one(st, &caller, idx)));
     }
     if caller.non_vnet_jail() {
@@ -132,9 +143,9 @@ fn apply(
     let mut addrs: Vec<AddrOp> = Vec::new();
     let mut k = 0;
     let arg = |k: usize| -> R<&String> {
-        words.get(k + 1).ok_or_else(|| {
-            fail("ifconfig", format!("'{}' requires argument", words[k]))
-        })
+        words
+            .get(k + 1)
+            .ok_or_else(|| fail("ifconfig", format!("'{}' requires argument", words[k])))
     };
     while k < words.len() {
         let w = words[k].as_str();
@@ -160,8 +171,9 @@ fn apply(
             "ether" | "lladdr" | "link" => {
                 let m = arg(k)?;
                 used = 2;
-                let mac = parse_mac(m)
-                    .ok_or_else(|| fail("ifconfig", format!("malformed link-level address: {m}")))?;
+                let mac = parse_mac(m).ok_or_else(|| {
+                    fail("ifconfig", format!("malformed link-level address: {m}"))
+                })?;
                 set_iface(st, idx, |i| i.mac = Some(mac));
             }
             "description" | "descr" => {
@@ -188,7 +200,6 @@ fn apply(
             }
             "vnet" => {
                 let key = arg(k)?.clone();
-                used = 2;
                 vnet::give(st, caller, idx, &key)?;
                 // The interface has left this vnet: nothing more can be done to it here.
                 return Ok(Output::ok(""));
@@ -293,7 +304,10 @@ fn rename(st: &mut SimState, vnet: &VnetId, idx: u32, new: &str) -> R<()> {
     }
     if let Some(other) = st.find(vnet, new) {
         if other != idx {
-            return Err(fail("ifconfig", "ioctl SIOCSIFNAME (set name): File exists"));
+            return Err(fail(
+                "ifconfig",
+                "ioctl SIOCSIFNAME (set name): File exists",
+            ));
         }
     }
     set_iface(st, idx, |i| i.name = new.to_string());
@@ -305,7 +319,10 @@ fn set_mtu(st: &mut SimState, idx: u32, n: &str) -> R<()> {
         .parse()
         .map_err(|_| fail("ifconfig", format!("{n}: bad value")))?;
     if !(72..=65535).contains(&mtu) {
-        return Err(fail("ifconfig", "ioctl SIOCSIFMTU (set mtu): Invalid argument"));
+        return Err(fail(
+            "ifconfig",
+            "ioctl SIOCSIFMTU (set mtu): Invalid argument",
+        ));
     }
     // §1.5 (15.x): a bridge member's MTU is locked; a bridge's MTU propagates.
     if st.bridge_of(idx).is_some() {
@@ -332,7 +349,11 @@ fn add_group(st: &mut SimState, idx: u32, g: &str) -> R<()> {
     if g.is_empty() || g.len() > IFNAMSIZ_VISIBLE || g.ends_with(|c: char| c.is_ascii_digit()) {
         return Err(fail("ifconfig", "SIOCAIFGROUP: Invalid argument"));
     }
-    if st.ifaces.get(&idx).is_some_and(|i| i.groups.iter().any(|x| x == g)) {
+    if st
+        .ifaces
+        .get(&idx)
+        .is_some_and(|i| i.groups.iter().any(|x| x == g))
+    {
         return Err(fail("ifconfig", "SIOCAIFGROUP: File exists"));
     }
     set_iface(st, idx, |i| i.groups.push(g.to_string()));
@@ -351,7 +372,10 @@ fn is_keyword(w: &str) -> bool {
 
 fn looks_like_addr(w: &str) -> bool {
     let a = w.split_once('/').map_or(w, |(a, _)| a);
-    a.parse::<Ipv4Addr>().is_ok() || a.split('%').next().is_some_and(|a| a.parse::<Ipv6Addr>().is_ok())
+    a.parse::<Ipv4Addr>().is_ok()
+        || a.split('%')
+            .next()
+            .is_some_and(|a| a.parse::<Ipv6Addr>().is_ok())
 }
 
 /// Capability and misc flags ifconfig accepts that the simulator does not model.
@@ -359,11 +383,34 @@ fn is_silent_flag(w: &str) -> bool {
     let w = w.trim_start_matches('-');
     matches!(
         w,
-        "txcsum" | "rxcsum" | "txcsum6" | "rxcsum6" | "tso" | "tso4" | "tso6" | "lro"
-            | "vlanhwtso" | "vlanhwtag" | "vlanhwcsum" | "vlanhwfilter" | "vlanmtu"
-            | "promisc" | "monitor" | "arp" | "polling" | "wol" | "debug" | "link0"
-            | "link1" | "link2" | "staticarp" | "auto_linklocal" | "ifdisabled"
-            | "accept_rtadv" | "nud" | "perfnud"
+        "txcsum"
+            | "rxcsum"
+            | "txcsum6"
+            | "rxcsum6"
+            | "tso"
+            | "tso4"
+            | "tso6"
+            | "lro"
+            | "vlanhwtso"
+            | "vlanhwtag"
+            | "vlanhwcsum"
+            | "vlanhwfilter"
+            | "vlanmtu"
+            | "promisc"
+            | "monitor"
+            | "arp"
+            | "polling"
+            | "wol"
+            | "debug"
+            | "link0"
+            | "link1"
+            | "link2"
+            | "staticarp"
+            | "auto_linklocal"
+            | "ifdisabled"
+            | "accept_rtadv"
+            | "nud"
+            | "perfnud"
     )
 }
 
@@ -383,7 +430,9 @@ fn parse_addr(w: &str, v6: bool) -> R<AddrOp> {
         None => None,
     };
     let ok = if v6 {
-        a.split('%').next().is_some_and(|x| x.parse::<Ipv6Addr>().is_ok())
+        a.split('%')
+            .next()
+            .is_some_and(|x| x.parse::<Ipv6Addr>().is_ok())
     } else {
         a.parse::<Ipv4Addr>().is_ok()
     };
@@ -430,7 +479,10 @@ fn apply_addr(st: &mut SimState, vnet: &VnetId, idx: u32, op: AddrOp) -> R<()> {
             .and_then(|a| a.parse().ok())
             .ok_or_else(|| fail("ifconfig", format!("{}: bad value", op.addr)))?;
         if op.mode == AddrMode::Delete {
-            let has = st.ifaces.get(&idx).is_some_and(|i| i.inet6.iter().any(|x| x.addr == addr));
+            let has = st
+                .ifaces
+                .get(&idx)
+                .is_some_and(|i| i.inet6.iter().any(|x| x.addr == addr));
             if !has {
                 return Err(fail(
                     "ifconfig",
@@ -461,7 +513,10 @@ fn apply_addr(st: &mut SimState, vnet: &VnetId, idx: u32, op: AddrOp) -> R<()> {
         .parse()
         .map_err(|_| fail("ifconfig", format!("{}: bad value", op.addr)))?;
     if op.mode == AddrMode::Delete {
-        let has = st.ifaces.get(&idx).is_some_and(|i| i.inet.iter().any(|x| x.addr == addr));
+        let has = st
+            .ifaces
+            .get(&idx)
+            .is_some_and(|i| i.inet.iter().any(|x| x.addr == addr));
         if !has {
             return Err(fail(
                 "ifconfig",
@@ -523,7 +578,10 @@ mod tests {
         assert_eq!(ok(&mut h, &["bridge3", "create"]), "");
         assert_eq!(ok(&mut h, &["epair7", "create"]), "epair7a\n");
         let o = h.sh("ifconfig", &["bridge3", "create"]);
-        assert_eq!((o.status, o.stderr.as_str()), (1, "ifconfig: interface bridge3 already exists\n"));
+        assert_eq!(
+            (o.status, o.stderr.as_str()),
+            (1, "ifconfig: interface bridge3 already exists\n")
+        );
         // `create` followed by more words configures the existing interface.
         assert_eq!(ok(&mut h, &["bridge3", "create", "up"]), "");
         assert!(h.iface(&VnetId::Host, "bridge3").is_some_and(|b| b.up));
@@ -569,26 +627,48 @@ mod tests {
         ok(&mut h, &["bridge0", "inet", "10.0.1.1/24"]);
         ok(&mut h, &["bridge0", "inet", "10.0.2.1/24", "alias"]);
         let b = h.iface(&VnetId::Host, "bridge0").expect("bridge0");
-        let a: Vec<String> = b.inet.iter().map(|a| format!("{}/{}", a.addr, a.prefix)).collect();
+        let a: Vec<String> = b
+            .inet
+            .iter()
+            .map(|a| format!("{}/{}", a.addr, a.prefix))
+            .collect();
         assert_eq!(a, ["10.0.1.1/24", "10.0.2.1/24"]);
         let o = h.sh("ifconfig", &["bridge0", "inet", "10.9.9.9", "-alias"]);
-        assert_eq!(o.stderr, "ifconfig: ioctl (SIOCDIFADDR): Can't assign requested address\n");
+        assert_eq!(
+            o.stderr,
+            "ifconfig: ioctl (SIOCDIFADDR): Can't assign requested address\n"
+        );
         assert_eq!(o.status, 1);
         ok(&mut h, &["bridge0", "inet", "10.0.2.1", "-alias"]);
-        assert_eq!(h.iface(&VnetId::Host, "bridge0").map(|b| b.inet.len()), Some(1));
+        assert_eq!(
+            h.iface(&VnetId::Host, "bridge0").map(|b| b.inet.len()),
+            Some(1)
+        );
     }
 
     #[test]
     fn netmask_words_and_inet6() {
         let mut h = SimHost::fresh();
         ok(&mut h, &["lo1", "create"]);
-        ok(&mut h, &["lo1", "inet", "172.31.255.17", "netmask", "255.255.255.255", "alias"]);
+        ok(
+            &mut h,
+            &[
+                "lo1",
+                "inet",
+                "172.31.255.17",
+                "netmask",
+                "255.255.255.255",
+                "alias",
+            ],
+        );
         ok(&mut h, &["lo1", "inet6", "fd00::1/64", "alias"]);
         let lo = h.iface(&VnetId::Host, "lo1").expect("lo1");
         assert_eq!(lo.inet[0].prefix, 32);
         assert_eq!(lo.inet6[0].prefix, 64);
         ok(&mut h, &["lo1", "inet6", "fd00::1", "-alias"]);
-        assert!(h.iface(&VnetId::Host, "lo1").is_some_and(|l| l.inet6.is_empty()));
+        assert!(h
+            .iface(&VnetId::Host, "lo1")
+            .is_some_and(|l| l.inet6.is_empty()));
     }
 
     #[test]
@@ -597,17 +677,33 @@ mod tests {
         let mut h = SimHost::fresh();
         ok(&mut h, &["bridge", "create"]);
         let o = h.sh("ifconfig", &["bridge0", "name", "em0"]);
-        assert_eq!(o.stderr, "ifconfig: ioctl SIOCSIFNAME (set name): File exists\n");
+        assert_eq!(
+            o.stderr,
+            "ifconfig: ioctl SIOCSIFNAME (set name): File exists\n"
+        );
         let o = h.sh("ifconfig", &["bridge0", "name", "a_name_longer_than_15"]);
         assert_eq!(o.status, 1);
         // creating and naming in one call prints the final name once
-        assert_eq!(ok(&mut h, &["bridge", "create", "name", "vm-services", "up"]), "vm-services\n");
+        assert_eq!(
+            ok(&mut h, &["bridge", "create", "name", "vm-services", "up"]),
+            "vm-services\n"
+        );
     }
 
     #[test]
     fn groups_and_description() {
         let mut h = SimHost::fresh();
-        ok(&mut h, &["epair", "create", "group", "jailnet", "description", "jailnet www vnet0"]);
+        ok(
+            &mut h,
+            &[
+                "epair",
+                "create",
+                "group",
+                "jailnet",
+                "description",
+                "jailnet www vnet0",
+            ],
+        );
         assert_eq!(ok(&mut h, &["-g", "jailnet"]), "epair0a\n");
         assert_eq!(ok(&mut h, &["-g", "epair"]), "epair0a\nepair0b\n");
         ok(&mut h, &["epair0a", "-group", "jailnet"]);
@@ -615,7 +711,9 @@ mod tests {
         let o = h.sh("ifconfig", &["epair0a", "-group", "jailnet"]);
         assert_eq!(o.status, 1);
         assert_eq!(
-            h.iface(&VnetId::Host, "epair0a").and_then(|i| i.description.clone()).as_deref(),
+            h.iface(&VnetId::Host, "epair0a")
+                .and_then(|i| i.description.clone())
+                .as_deref(),
             Some("jailnet www vnet0")
         );
     }
@@ -624,7 +722,10 @@ mod tests {
     fn dot_vlan_and_vlan_create() {
         let mut h = SimHost::fresh();
         assert_eq!(ok(&mut h, &["em0.101", "create"]), "");
-        assert_eq!(ok(&mut h, &["vlan", "create", "vlan", "102", "vlandev", "em0"]), "vlan1\n");
+        assert_eq!(
+            ok(&mut h, &["vlan", "create", "vlan", "102", "vlandev", "em0"]),
+            "vlan1\n"
+        );
         assert_eq!(ok(&mut h, &["-g", "vlan"]), "em0.101\nvlan1\n");
         let o = h.sh("ifconfig", &["em9.5", "create"]);
         assert_eq!(o.status, 1);

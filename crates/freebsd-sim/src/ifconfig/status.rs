@@ -34,7 +34,11 @@ const CAP_NAMES: &[(u32, &str)] = &[
     (0x400000, "TXCSUM_IPV6"),
 ];
 
-const ND6_NAMES: &[(u32, &str)] = &[(0x1, "PERFORMNUD"), (0x8, "IFDISABLED"), (0x20, "AUTO_LINKLOCAL")];
+const ND6_NAMES: &[(u32, &str)] = &[
+    (0x1, "PERFORMNUD"),
+    (0x8, "IFDISABLED"),
+    (0x20, "AUTO_LINKLOCAL"),
+];
 
 /// `ifconfig -a` as `caller` sees it.
 pub(crate) fn all(st: &SimState, caller: &Caller) -> String {
@@ -67,7 +71,9 @@ pub(crate) fn running(st: &SimState, i: &Iface) -> bool {
         IfKind::Epair { .. } => true,
         IfKind::Tap => false,
         IfKind::Vxlan(v) => i.up && (v.remote.is_some() || v.group.is_some()),
-        IfKind::Vlan { parent, tag } => i.up && parent.is_some_and(|p| st.ifaces.contains_key(&p)) && tag.is_some(),
+        IfKind::Vlan { parent, tag } => {
+            i.up && parent.is_some_and(|p| st.ifaces.contains_key(&p)) && tag.is_some()
+        }
         _ => i.up,
     }
 }
@@ -146,7 +152,7 @@ fn render(st: &SimState, caller: &Caller, i: &Iface) -> String {
         if a.addr.segments()[0] & 0xffc0 == 0xfe80 {
             s.push_str(&format!(
                 "\tinet6 {}%{} prefixlen {} scopeid 0x{:x}\n",
-                a.addr, i.name, a.prefix, i.index
+                a.addr, i.name, a.prefix, i.vindex
             ));
         } else {
             s.push_str(&format!("\tinet6 {} prefixlen {}\n", a.addr, a.prefix));
@@ -164,7 +170,7 @@ fn render(st: &SimState, caller: &Caller, i: &Iface) -> String {
                 "\tmember: {} flags={}\n\t        ifmaxaddr 0 port {} priority 128 path cost {}\n",
                 mi.name,
                 bits(m.flags, MEMBER_FLAG_NAMES),
-                mi.index,
+                mi.vindex,
                 path_cost(mi)
             ));
         }
@@ -239,7 +245,9 @@ fn path_cost(i: &Iface) -> u32 {
 
 fn media(st: &SimState, i: &Iface) -> Option<(String, bool)> {
     match &i.kind {
-        IfKind::Physical { media } if i.carrier => Some((format!("Ethernet autoselect ({media})"), true)),
+        IfKind::Physical { media } if i.carrier => {
+            Some((format!("Ethernet autoselect ({media})"), true))
+        }
         IfKind::Physical { .. } => Some(("Ethernet autoselect".into(), false)),
         IfKind::Epair { .. } => Some(("Ethernet 10Gbase-T (10Gbase-T <full-duplex>)".into(), true)),
         IfKind::Vxlan(_) => Some((
@@ -297,8 +305,13 @@ mod tests {
         h.sh("ifconfig", &["bridge", "create"]);
         h.sh("ifconfig", &["bridge0", "inet", "10.192.0.1/10", "up"]);
         let s = show(&mut h, "bridge0");
-        assert!(s.contains("\tinet 10.192.0.1 netmask 0xffc00000 broadcast 10.255.255.255\n"), "{s}");
-        assert!(s.starts_with("bridge0: flags=8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> metric 0 mtu 1500\n"));
+        assert!(
+            s.contains("\tinet 10.192.0.1 netmask 0xffc00000 broadcast 10.255.255.255\n"),
+            "{s}"
+        );
+        assert!(s.starts_with(
+            "bridge0: flags=8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> metric 0 mtu 1500\n"
+        ));
     }
 
     #[test]
@@ -308,7 +321,12 @@ mod tests {
         h.sh("ifconfig", &["bridge", "create"]);
         h.sh("ifconfig", &["epair", "create"]);
         h.sh("ifconfig", &["tap", "create"]);
-        h.sh("ifconfig", &["bridge0", "addm", "epair0a", "addm", "tap0", "private", "tap0"]);
+        h.sh(
+            "ifconfig",
+            &[
+                "bridge0", "addm", "epair0a", "addm", "tap0", "private", "tap0",
+            ],
+        );
         let s = show(&mut h, "bridge0");
         let tap = s.find("member: tap0 flags=943<LEARNING,DISCOVER,PRIVATE,AUTOEDGE,AUTOPTP>");
         let ep = s.find("member: epair0a flags=143<LEARNING,DISCOVER,AUTOEDGE,AUTOPTP>");
@@ -321,19 +339,30 @@ mod tests {
     fn description_comes_right_after_the_flags_line() {
         // §1.3 [V: ifconfig.c status]
         let mut h = SimHost::fresh();
-        h.sh("ifconfig", &["lo1", "create", "description", "jailnet shared"]);
+        h.sh(
+            "ifconfig",
+            &["lo1", "create", "description", "jailnet shared"],
+        );
         let s = show(&mut h, "lo1");
         let mut lines = s.lines();
-        assert!(lines.next().is_some_and(|l| l.starts_with("lo1: flags=8008<LOOPBACK,MULTICAST>")));
+        assert!(lines
+            .next()
+            .is_some_and(|l| l.starts_with("lo1: flags=8008<LOOPBACK,MULTICAST>")));
         assert_eq!(lines.next(), Some("\tdescription: jailnet shared"));
     }
 
     #[test]
     fn loopback_inet_has_no_broadcast_and_groups_omit_all() {
         let mut h = SimHost::fresh();
-        h.sh("ifconfig", &["lo1", "create", "inet", "172.31.255.17/32", "up"]);
+        h.sh(
+            "ifconfig",
+            &["lo1", "create", "inet", "172.31.255.17/32", "up"],
+        );
         let s = show(&mut h, "lo1");
-        assert!(s.contains("\tinet 172.31.255.17 netmask 0xffffffff\n"), "{s}");
+        assert!(
+            s.contains("\tinet 172.31.255.17 netmask 0xffffffff\n"),
+            "{s}"
+        );
         assert!(s.contains("\tgroups: lo\n"));
         assert!(!s.contains("all"));
     }

@@ -23,7 +23,10 @@ pub(crate) fn apply(st: &mut SimState, vnet: &VnetId, idx: u32, w: &str, args: &
         return vlan(st, vnet, idx, w, args);
     }
     let Some(IfKind::Vxlan(vx)) = st.ifaces.get(&idx).map(|i| i.kind.clone()) else {
-        return Err(fail("ifconfig", format!("{w}: SIOCSDRVSPEC: Invalid argument")));
+        return Err(fail(
+            "ifconfig",
+            format!("{w}: SIOCSDRVSPEC: Invalid argument"),
+        ));
     };
     let mut vx: Vxlan = vx;
     let addr = |s: &str, what: &str| -> R<String> {
@@ -37,14 +40,22 @@ pub(crate) fn apply(st: &mut SimState, vnet: &VnetId, idx: u32, w: &str, args: &
                 .parse()
                 .ok()
                 .filter(|n| *n < (1 << 24))
-                .ok_or_else(|| fail("ifconfig", format!("invalid network identifier: {}", args[0])))?;
+                .ok_or_else(|| {
+                    fail(
+                        "ifconfig",
+                        format!("invalid network identifier: {}", args[0]),
+                    )
+                })?;
             vx.vni = Some(n);
         }
         "vxlanlocal" => vx.local = Some(addr(&args[0], "local")?),
         "vxlanremote" => {
             let a = addr(&args[0], "remote")?;
             if a.parse::<IpAddr>().is_ok_and(|a| a.is_multicast()) {
-                return Err(fail("ifconfig", format!("remote address must be a unicast address: {a}")));
+                return Err(fail(
+                    "ifconfig",
+                    format!("remote address must be a unicast address: {a}"),
+                ));
             }
             vx.remote = Some(a);
             vx.group = None;
@@ -52,7 +63,10 @@ pub(crate) fn apply(st: &mut SimState, vnet: &VnetId, idx: u32, w: &str, args: &
         "vxlangroup" => {
             let a = addr(&args[0], "group")?;
             if !a.parse::<IpAddr>().is_ok_and(|a| a.is_multicast()) {
-                return Err(fail("ifconfig", format!("group address must be a multicast address: {a}")));
+                return Err(fail(
+                    "ifconfig",
+                    format!("group address must be a multicast address: {a}"),
+                ));
             }
             vx.group = Some(a);
             vx.remote = None;
@@ -107,9 +121,9 @@ fn vlan(st: &mut SimState, vnet: &VnetId, idx: u32, w: &str, args: &[String]) ->
             tag = Some(t);
         }
         "vlandev" => {
-            let p = st.find(vnet, &args[0]).ok_or_else(|| {
-                fail("ifconfig", format!("interface {} does not exist", args[0]))
-            })?;
+            let p = st
+                .find(vnet, &args[0])
+                .ok_or_else(|| fail("ifconfig", format!("interface {} does not exist", args[0])))?;
             parent = Some(p);
         }
         "-vlandev" => parent = None,
@@ -124,7 +138,9 @@ fn vlan(st: &mut SimState, vnet: &VnetId, idx: u32, w: &str, args: &[String]) ->
             return Err(fail("ifconfig", "SIOCSETVLAN: File exists"));
         }
     }
-    let mac = parent.and_then(|p| st.ifaces.get(&p)).and_then(|p| p.mac.clone());
+    let mac = parent
+        .and_then(|p| st.ifaces.get(&p))
+        .and_then(|p| p.mac.clone());
     crate::ifconfig::set_iface(st, idx, |i| {
         i.kind = IfKind::Vlan { tag, parent };
         if mac.is_some() {
@@ -145,9 +161,25 @@ mod tests {
         let mut h = SimHost::fresh();
         let o = h.sh(
             "ifconfig",
-            &["vxlan", "create", "vxlanid", "111", "vxlanlocal", "192.168.0.10", "vxlangroup", "239.0.0.111", "vxlandev", "em0"],
+            &[
+                "vxlan",
+                "create",
+                "vxlanid",
+                "111",
+                "vxlanlocal",
+                "192.168.0.10",
+                "vxlangroup",
+                "239.0.0.111",
+                "vxlandev",
+                "em0",
+            ],
         );
-        assert_eq!((o.status, o.stdout.as_str()), (0, "vxlan0\n"), "{}", o.stderr);
+        assert_eq!(
+            (o.status, o.stdout.as_str()),
+            (0, "vxlan0\n"),
+            "{}",
+            o.stderr
+        );
         let v = h.iface(&VnetId::Host, "vxlan0").expect("vxlan0");
         assert_eq!(v.mtu, 1450);
         match &v.kind {

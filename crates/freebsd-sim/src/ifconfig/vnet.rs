@@ -11,10 +11,14 @@ pub(crate) fn move_iface(st: &mut SimState, idx: u32, to: VnetId) {
         if let IfKind::Bridge { members } = &mut i.kind {
             members.clear();
         }
-        i.vnet = to;
+        i.vnet = to.clone();
         i.up = false;
         i.inet.clear();
         i.inet6.clear();
+    }
+    let vindex = st.free_vindex(&to);
+    if let Some(i) = st.ifaces.get_mut(&idx) {
+        i.vindex = vindex;
     }
     crate::route::prune_all(st);
 }
@@ -35,7 +39,11 @@ pub(crate) fn give(st: &mut SimState, caller: &Caller, idx: u32, key: &str) -> R
         return Err(fail("ifconfig", "SIOCSIFVNET: File exists"));
     }
     let target = VnetId::Jail(jail.name.clone());
-    let name = st.ifaces.get(&idx).map(|i| i.name.clone()).unwrap_or_default();
+    let name = st
+        .ifaces
+        .get(&idx)
+        .map(|i| i.name.clone())
+        .unwrap_or_default();
     if st.find(&target, &name).is_some() {
         return Err(fail("ifconfig", "SIOCSIFVNET: File exists"));
     }
@@ -57,7 +65,11 @@ pub(crate) fn reclaim(st: &mut SimState, name: &str, key: &str) -> R<()> {
     };
     let jid = jail.jid;
     let from = VnetId::Jail(jail.name.clone());
-    let Some(idx) = (if jail.net.is_some() { st.find(&from, name) } else { None }) else {
+    let Some(idx) = (if jail.net.is_some() {
+        st.find(&from, name)
+    } else {
+        None
+    }) else {
         return Err(fail(
             "ifconfig",
             format!("SIOCSIFRVNET({jid}, {name}): Device not configured"),

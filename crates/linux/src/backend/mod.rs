@@ -149,10 +149,10 @@ impl LinuxBackend {
     /// Open jail `jail`'s connection if it is not open yet; the namespace must exist.
     fn ensure_jail(&mut self, jail: &str) -> Result<()> {
         let ns = self.jail_netns(jail);
-        if !self.jails.contains_key(&ns) {
-            let fd = Netns::open(&ns)?.fd()?;
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.jails.entry(ns) {
+            let fd = Netns::open(slot.key())?.fd()?;
             let nl = Netlink::open_in(&fd)?;
-            self.jails.insert(ns, Conn { fd: Some(fd), nl });
+            slot.insert(Conn { fd: Some(fd), nl });
         }
         Ok(())
     }
@@ -328,4 +328,42 @@ fn order_like<T: PartialEq + Clone>(want: &[T], have: &[T]) -> Vec<T> {
 /// is not something the config said).
 fn observed_mtu(want: Option<u32>, actual: u32) -> Option<u32> {
     want.map(|_| actual)
+}
+
+/// Requests that turn the addresses `before` on `index` into `after` (IPv6 without
+/// duplicate address detection, so they are usable at once).
+fn address_delta<'a>(
+    index: u32,
+    before: &[Cidr],
+    after: &[Cidr],
+) -> Result<Vec<crate::conn::Request<'a>>> {
+    use crate::address::AddrOptions;
+    use crate::conn::Request;
+    let mut reqs = Vec::new();
+    for c in before.iter().filter(|c| !after.contains(c)) {
+        reqs.push(Request::delete_address(index, c.addr, c.prefix)?);
+    }
+    for c in after.iter().filter(|c| !before.contains(c)) {
+        reqs.push(Request::add_address(
+            index,
+            c.addr,
+            c.prefix,
+            AddrOptions { nodad: true },
+        )?);
+    }
+    Ok(reqs)
+}
+
+/// `commands` lines for an address delta on interface `on`.
+fn address_delta_lines(on: &str, before: &[Cidr], after: &[Cidr]) -> Vec<String> {
+    let mut out: Vec<String> = before
+        .iter()
+        .filter(|c| !after.contains(c))
+        .map(|c| format!("delete address {c} from {on}"))
+        .collect();
+    out.extend(after.iter().filter(|c| !before.contains(c)).map(|c| {
+        let nodad = if c.is_v4() { "" } else { " nodad" };
+        format!("add address {c} to {on}{nodad}")
+    }));
+    out
 }

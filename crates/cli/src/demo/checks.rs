@@ -1,0 +1,94 @@
+//! Live checks the demo runs in the sandbox: each says what was tried, what was expected
+//! and what was seen.
+
+use jailnet_host::{Host, Invocation, JailEntry, SystemHost};
+use jailnet_linux::Netns;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::time::Duration;
+
+pub struct Check {
+    pub tried: String,
+    pub expected: &'static str,
+    pub seen: String,
+    pub ok: bool,
+}
+
+/// `ping` from namespace `ns` to `addr`; `reach` says whether it should get through.
+pub fn ping(ns: &str, who: &str, addr: &str, reach: bool) -> Check {
+    let mut host = SystemHost::new(JailEntry::Netns);
+    let mut args = vec!["-c", "1", "-W", "1", "-q"];
+    if addr.contains(':') {
+        args.insert(0, "-6");
+    }
+    args.push(addr);
+    let seen = match host.run(&Invocation::new("ping", args).in_jail(ns)) {
+        Ok(o) if o.success() => "reply".to_string(),
+        Ok(_) => "no reply".to_string(),
+        Err(e) => format!("error: {e}"),
+    };
+    let ok = (seen == "reply") == reach && !seen.starts_with("error");
+    Check {
+        tried: format!("ping {who} -> {addr}"),
+        expected: if reach { "reply" } else { "no reply" },
+        seen,
+        ok,
+    }
+}
+
+/// A TCP connection from namespace `from` to a listener in namespace `to` on `addr`:
+/// the server sends a greeting, the client must read it.
+pub fn tcp(from: &str, to: &str, who: &str, addr: SocketAddr, reach: bool) -> Check {
+    let seen = match tcp_exchange(from, to, addr) {
+        Ok(s) => s,
+        Err(e) => e,
+    };
+    let ok = (seen == "greeting received") == reach;
+    Check {
+        tried: format!("tcp {who} -> {addr}"),
+        expected: if reach { "greeting received" } else { "no connection" },
+        seen,
+        ok,
+    }
+}
+
+fn tcp_exchange(from: &str, to: &str, addr: SocketAddr) -> Result<String, String> {
+    let server_ns = Netns::open(to).map_err(|e| e.to_string())?;
+    let listener = server_ns
+        .run(move || TcpListener::bind(addr))
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("cannot listen: {e}"))?;
+    listener.set_nonblocking(false).map_err(|e| e.to_string())?;
+    let server = std::thread::spawn(move || {
+        if let Ok((mut s, _)) = listener.accept() {
+            let _ = s.write_all(b"hello from jailnet\n");
+        }
+    });
+    let client_ns = Netns::open(from).map_err(|e| e.to_string())?;
+    let got = client_ns
+        .run(move || -> std::io::Result<String> {
+            let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(1))?;
+            s.set_read_timeout(Some(Duration::from_secs(2)))?;
+            let mut buf = String::new();
+            s.read_to_string(&mut buf)?;
+            Ok(buf)
+        })
+        .map_err(|e| e.to_string())?;
+    let seen = match got {
+        Ok(b) if b == "hello from jailnet\n" => Ok("greeting received".to_string()),
+        Ok(b) => Ok(format!("unexpected data {b:?}")),
+        Err(_) => Ok("no connection".to_string()),
+    };
+    if seen.as_deref() == Ok("no connection") {
+        // Unblock the accept so the thread ends.
+        let _ = server_ns.run(move || TcpStream::connect_timeout(&addr, Duration::from_millis(200)));
+    }
+    let _ = server.join();
+    seen
+}
+
+/// A fact about the topology, checked by the demo itself.
+pub fn fact(tried: String, expected: &'static str, seen: String) -> Check {
+    let ok = seen == expected;
+    Check { tried, expected, seen, ok }
+}

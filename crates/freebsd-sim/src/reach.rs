@@ -1,0 +1,313 @@
+//! Layer-2 reachability between interface endpoints: follows epair cables, bridge
+//! forwarding (with the PRIVATE rule of §2), netgraph hooks, and up/down state across vnets.
+
+use crate::ifconfig::bridge::IFBIF_PRIVATE;
+use crate::state::{IfKind, SimState, VnetId};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, VecDeque};
+
+/// An interface as seen from a network stack: `(vnet, interface name)`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Endpoint {
+    pub vnet: VnetId,
+    pub ifname: String,
+}
+
+impl Endpoint {
+    /// An interface in the host's vnet.
+    pub fn host(ifname: &str) -> Self {
+        Endpoint {
+            vnet: VnetId::Host,
+            ifname: ifname.to_string(),
+        }
+    }
+
+    /// An interface inside vnet jail `jail`.
+    pub fn jail(jail: &str, ifname: &str) -> Self {
+        Endpoint {
+            vnet: VnetId::Jail(jail.to_string()),
+            ifname: ifname.to_string(),
+        }
+    }
+}
+
+/// Where a frame is while we follow it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Hop {
+    /// The stack of interface i hands it down to transmit.
+    Tx(u32),
+    /// It leaves interface i onto i's "wire" (the epair peer, a netgraph hook, the LAN).
+    WireOut(u32),
+    /// It arrives from the wire at interface i.
+    Arrive(u32),
+    /// It enters bridge b through member port p.
+    Ingress(u32, u32),
+    /// It reaches the stack of interface i (delivered).
+    Stack(u32),
+    /// It enters netgraph node n through hook (index into the hook list of n).
+    Ng(u32, u32),
+}
+
+/// Whether frames pass both ways between `a` and `b`.
+pub(crate) fn can_exchange_frames(st: &SimState, a: &Endpoint, b: &Endpoint) -> bool {
+    let (Some(ia), Some(ib)) = (st.find(&a.vnet, &a.ifname), st.find(&b.vnet, &b.ifname)) else {
+        return false;
+    };
+    ia != ib && reaches(st, ia, ib) && reaches(st, ib, ia)
+}
+
+fn up(st: &SimState, i: u32) -> bool {
+    st.ifaces.get(&i).is_some_and(|x| x.up && x.carrier)
+}
+
+fn hook_index(st: &SimState, node: u32, hook: &str) -> Option<u32> {
+    let n = st.netgraph.nodes.get(&node)?;
+    n.hooks.keys().position(|h| h == hook).map(|p| p as u32)
+}
+
+fn reaches(st: &SimState, from: u32, to: u32) -> bool {
+    if !up(st, from) || !up(st, to) {
+        return false;
+    }
+    let mut seen: BTreeSet<Hop> = BTreeSet::new();
+    let mut q: VecDeque<Hop> = VecDeque::from([Hop::Tx(from)]);
+    while let Some(h) = q.pop_front() {
+        if !seen.insert(h) {
+            continue;
+        }
+        match h {
+            Hop::Stack(i) if i == to => return true,
+            Hop::Stack(_) => {}
+            Hop::Tx(i) => {
+                // A member's own traffic goes through its bridge (bridge_output).
+                if let Some((br, _)) = st.bridge_of(i) {
+                    q.push_back(Hop::Ingress(br, i));
+                }
+                q.push_back(Hop::WireOut(i));
+            }
+            Hop::WireOut(i) => {
+                if !up(st, i) {
+                    continue;
+                }
+                match st.ifaces.get(&i).map(|x| &x.kind) {
+                    Some(IfKind::Epair { peer }) => q.push_back(Hop::Arrive(*peer)),
+                    Some(IfKind::NgEth { node }) => {
+                        if let Some(p) = st
+                            .netgraph
+                            .nodes
+                            .get(node)
+                            .and_then(|n| n.hooks.get("ether"))
+                        {
+                            if let Some(hi) = hook_index(st, p.node, &p.hook) {
+                                q.push_back(Hop::Ng(p.node, hi));
+                            }
+                        }
+                    }
+                    Some(IfKind::Bridge { .. }) => {
+                        // the bridge interface transmits to every member
+                        q.push_back(Hop::Ingress(i, i));
+                    }
+                    _ => {
+                        // a physical NIC with ng_ether: its upper hook takes the stack's frames
+                        if let Some((n, hi)) = ether_hook(st, i, "upper") {
+                            q.push_back(Hop::Ng(n, hi));
+                        }
+                    }
+                }
+            }
+            Hop::Arrive(i) => {
+                if !up(st, i) {
+                    continue;
+                }
+                match st.bridge_of(i) {
+                    Some((br, _)) => q.push_back(Hop::Ingress(br, i)),
+                    None => q.push_back(Hop::Stack(i)),
+                }
+            }
+            Hop::Ingress(br, port) => {
+                if !up(st, br) {
+                    continue;
+                }
+                let Some(IfKind::Bridge { members }) = st.ifaces.get(&br).map(|b| &b.kind) else {
+                    continue;
+                };
+                let private_in = members
+                    .iter()
+                    .find(|m| m.index == port)
+                    .is_some_and(|m| m.flags & IFBIF_PRIVATE != 0);
+                if port != br {
+                    q.push_back(Hop::Stack(br));
+                }
+                for m in members {
+                    if m.index == port || !up(st, m.index) {
+                        continue;
+                    }
+                    if private_in && m.flags & IFBIF_PRIVATE != 0 {
+                        continue;
+                    }
+                    q.push_back(Hop::WireOut(m.index));
+                }
+            }
+            Hop::Ng(node, hook) => ng_forward(st, node, hook, &mut q),
+        }
+    }
+    false
+}
+
+/// The ng_ether node of interface `i` and the index of its connected hook `name`.
+fn ether_hook(st: &SimState, i: u32, name: &str) -> Option<(u32, u32)> {
+    let (id, n) = st
+        .netgraph
+        .nodes
+        .iter()
+        .find(|(_, n)| n.kind == "ether" && n.iface == Some(i))?;
+    let p = n.hooks.get(name)?;
+    Some((p.node, hook_index(st, p.node, &p.hook)?)).filter(|_| *id != p.node)
+}
+
+fn ng_forward(st: &SimState, node: u32, hook: u32, q: &mut VecDeque<Hop>) {
+    let Some(n) = st.netgraph.nodes.get(&node) else {
+        return;
+    };
+    let Some((in_hook, _)) = n.hooks.iter().nth(hook as usize) else {
+        return;
+    };
+    match n.kind.as_str() {
+        "eiface" => {
+            if let Some(i) = n.iface {
+                q.push_back(Hop::Arrive(i));
+            }
+        }
+        "ether" => {
+            // into `upper` = delivered to the NIC's stack; into `lower` = out on the LAN
+            if in_hook == "upper" {
+                if let Some(i) = n.iface {
+                    q.push_back(Hop::Stack(i));
+                }
+            }
+        }
+        _ => {
+            for (h, p) in &n.hooks {
+                if h == in_hook {
+                    continue;
+                }
+                if let Some(hi) = hook_index(st, p.node, &p.hook) {
+                    q.push_back(Hop::Ng(p.node, hi));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Endpoint;
+    use crate::SimHost;
+    use jailnet_host::Invocation;
+
+    fn jail_up(h: &mut SimHost, jail: &str, ifname: &str) {
+        h.sh(
+            "jail",
+            &[
+                "-c",
+                &format!("name={jail}"),
+                "vnet",
+                "persist",
+                &format!("vnet.interface={ifname}"),
+            ],
+        );
+        let o = h.exec(&Invocation::new("ifconfig", [ifname, "up"]).in_jail(jail));
+        assert_eq!(o.status, 0, "{}", o.stderr);
+    }
+
+    fn two_jails_on_a_bridge(private: bool) -> SimHost {
+        let mut h = SimHost::fresh();
+        h.sh("ifconfig", &["bridge", "create", "up"]);
+        for _ in 0..2 {
+            h.sh("ifconfig", &["epair", "create", "up"]);
+        }
+        for m in ["epair0a", "epair1a"] {
+            let mut args = vec!["bridge0", "addm", m];
+            if private {
+                args.extend(["private", m]);
+            }
+            assert_eq!(h.sh("ifconfig", &args).status, 0);
+        }
+        jail_up(&mut h, "a", "epair0b");
+        jail_up(&mut h, "b", "epair1b");
+        h
+    }
+
+    #[test]
+    fn jails_on_one_bridge_talk() {
+        let h = two_jails_on_a_bridge(false);
+        assert!(h.can_exchange_frames(
+            &Endpoint::jail("a", "epair0b"),
+            &Endpoint::jail("b", "epair1b")
+        ));
+        assert!(h.can_exchange_frames(&Endpoint::jail("a", "epair0b"), &Endpoint::host("bridge0")));
+    }
+
+    #[test]
+    fn two_private_members_cannot_talk_but_reach_the_bridge() {
+        // §2 PRIVATE [T]: private↔private blocked; the bridge's own address still reachable.
+        let h = two_jails_on_a_bridge(true);
+        assert!(!h.can_exchange_frames(
+            &Endpoint::jail("a", "epair0b"),
+            &Endpoint::jail("b", "epair1b")
+        ));
+        assert!(h.can_exchange_frames(&Endpoint::jail("a", "epair0b"), &Endpoint::host("bridge0")));
+    }
+
+    #[test]
+    fn private_to_non_private_passes() {
+        let mut h = two_jails_on_a_bridge(false);
+        h.sh("ifconfig", &["bridge0", "private", "epair0a"]);
+        assert!(h.can_exchange_frames(
+            &Endpoint::jail("a", "epair0b"),
+            &Endpoint::jail("b", "epair1b")
+        ));
+        h.sh("ifconfig", &["bridge0", "private", "epair1a"]);
+        assert!(!h.can_exchange_frames(
+            &Endpoint::jail("a", "epair0b"),
+            &Endpoint::jail("b", "epair1b")
+        ));
+    }
+
+    #[test]
+    fn down_ports_and_wrong_vnets_break_the_path() {
+        let mut h = two_jails_on_a_bridge(false);
+        // the endpoint must be named in the vnet it lives in
+        assert!(!h.can_exchange_frames(&Endpoint::host("epair0b"), &Endpoint::jail("b", "epair1b")));
+        h.sh("ifconfig", &["epair1a", "down"]);
+        assert!(!h.can_exchange_frames(
+            &Endpoint::jail("a", "epair0b"),
+            &Endpoint::jail("b", "epair1b")
+        ));
+        h.sh("ifconfig", &["epair1a", "up"]);
+        h.sh("ifconfig", &["bridge0", "down"]);
+        assert!(!h.can_exchange_frames(
+            &Endpoint::jail("a", "epair0b"),
+            &Endpoint::jail("b", "epair1b")
+        ));
+    }
+
+    #[test]
+    fn netgraph_bridge_connects_eifaces() {
+        let mut h = SimHost::fresh();
+        for a in [
+            &["mkpeer", "eiface", "ether", "ether"][..],
+            &["mkpeer", "eiface", "ether", "ether"],
+            &["mkpeer", "ngeth0:", "bridge", "ether", "link0"],
+            &["name", "ngeth0:ether", "br0"],
+            &["connect", "br0:", "ngeth1:", "link1", "ether"],
+        ] {
+            assert_eq!(h.sh("ngctl", a).status, 0, "{a:?}");
+        }
+        h.sh("ifconfig", &["ngeth0", "up"]);
+        jail_up(&mut h, "t1", "ngeth1");
+        assert!(h.can_exchange_frames(&Endpoint::host("ngeth0"), &Endpoint::jail("t1", "ngeth1")));
+        h.sh("ngctl", &["rmhook", "br0:", "link1"]);
+        assert!(!h.can_exchange_frames(&Endpoint::host("ngeth0"), &Endpoint::jail("t1", "ngeth1")));
+    }
+}
