@@ -538,12 +538,14 @@ fn jls(st: &mut SimState, caller: &Caller, args: &[String]) -> R<Output> {
                 'h' => header = true,
                 'q' => quiet = true,
                 'd' | 'v' | 's' => {}
-                _ => return Err(Output::fail(
-                    64,
-                    format!(
+                _ => {
+                    return Err(Output::fail(
+                        64,
+                        format!(
                         "jls: illegal option -- {c}\nusage: jls [-dhNnqv] [-j jail] [param ...]\n"
                     ),
-                )),
+                    ))
+                }
             }
         }
         k += 1;

@@ -163,4 +163,26 @@ mod tests {
             (1, "ifconfig: SIOCSIFVNET: File exists\n".into())
         );
     }
+
+    #[test]
+    fn a_bridge_member_leaves_the_bridge_when_moved() {
+        // §1.4 [I]: membership is dropped when the interface leaves the vnet.
+        let mut h = SimHost::fresh();
+        h.sh("jail", &["-c", "name=www", "vnet", "persist"]);
+        sh(&mut h, &["bridge", "create"]);
+        sh(&mut h, &["tap", "create"]);
+        sh(&mut h, &["bridge0", "addm", "tap0"]);
+        assert_eq!(sh(&mut h, &["tap0", "vnet", "www"]).0, 0);
+        let s = sh(&mut h, &["bridge0"]).1;
+        assert!(!s.contains("member:"), "{s}");
+        // a numeric argument is a JID
+        assert_eq!(sh(&mut h, &["tap0", "-vnet", "1"]).0, 0);
+        assert_eq!(
+            sh(&mut h, &["tap0", "-vnet", "1"]),
+            (
+                1,
+                "ifconfig: SIOCSIFRVNET(1, tap0): Device not configured\n".into()
+            )
+        );
+    }
 }
