@@ -104,6 +104,21 @@ pub enum Cmd {
     },
     /// Build a showcase topology in a sandbox, prove it works, tear it down
     Demo,
+    /// Print configuration for other tools (jail.conf lines that hook jailnet in)
+    Emit {
+        #[command(subcommand)]
+        what: EmitWhat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EmitWhat {
+    /// jail.conf(5) lines for one jail: vnet / ip4.addr and the exec.created /
+    /// exec.poststop hooks that run `jailnet attach` / `jailnet detach`
+    JailConf {
+        /// Jail name as in the config
+        jail: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

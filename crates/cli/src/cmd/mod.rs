@@ -1,6 +1,7 @@
 //! One module per command; `run` dispatches.
 
 mod apply;
+mod emit;
 mod exec;
 mod plan;
 mod status;
@@ -22,6 +23,7 @@ pub fn run(cli: &Cli) -> Result<i32> {
         Cmd::Status => status::run(cli),
         Cmd::Exec { jail, cmd } => exec::run(cli, jail, cmd),
         Cmd::Demo => crate::demo::run(cli.json),
+        Cmd::Emit { what: crate::args::EmitWhat::JailConf { jail } } => emit::run(cli, jail),
         other => bail!("`{}` is not available in this build yet", name(other)),
     }
 }
@@ -42,6 +44,7 @@ fn name(c: &Cmd) -> &'static str {
         Cmd::Sim { .. } => "sim",
         Cmd::Import { .. } => "import",
         Cmd::Demo => "demo",
+        Cmd::Emit { .. } => "emit",
     }
 }
 
