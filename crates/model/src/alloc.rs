@@ -56,7 +56,11 @@ struct Want<'c> {
 }
 
 /// Allocate for every NIC of `cfg` on host `host_name`, keeping valid entries of `prev`.
-pub fn allocate(cfg: &Config, host_name: &str, prev: &Allocations) -> Result<Allocations, AllocError> {
+pub fn allocate(
+    cfg: &Config,
+    host_name: &str,
+    prev: &Allocations,
+) -> Result<Allocations, AllocError> {
     let wants = wants(cfg);
     let mut used_ips = reserved_ips(cfg);
     let mut used_macs: BTreeSet<Mac> = wants.iter().filter_map(|w| w.fixed_mac).collect();
@@ -85,12 +89,23 @@ pub fn allocate(cfg: &Config, host_name: &str, prev: &Allocations) -> Result<All
         let keep = |want: bool, old: Option<Cidr>, v4: bool, used: &mut BTreeSet<IpAddr>| {
             let gw = w.switch.and_then(|s| s.gateway(v4))?;
             let old = old.filter(|_| want)?;
-            let ok = gw.contains(&old.addr) && old.prefix == gw.prefix && usable(gw, &old.addr, w.switch) && used.insert(old.addr);
+            let ok = gw.contains(&old.addr)
+                && old.prefix == gw.prefix
+                && usable(gw, &old.addr, w.switch)
+                && used.insert(old.addr);
             ok.then_some(old)
         };
         let ip4 = keep(w.auto4, p.ip4, true, &mut used_ips);
         let ip6 = keep(w.auto6, p.ip6, false, &mut used_ips);
-        out.nics.insert(w.key.clone(), NicAlloc { mac, host_ifname: p.host_ifname.clone(), ip4, ip6 });
+        out.nics.insert(
+            w.key.clone(),
+            NicAlloc {
+                mac,
+                host_ifname: p.host_ifname.clone(),
+                ip4,
+                ip6,
+            },
+        );
     }
 
     // Allocate the rest, in key order.
@@ -102,19 +117,31 @@ pub fn allocate(cfg: &Config, host_name: &str, prev: &Allocations) -> Result<All
         };
         let host_ifname = host_name_for(w.owner, &w.suffix, &w.key, &mut used_names)
             .ok_or_else(|| AllocError::NoName(w.key.clone()))?;
-        out.nics.insert(w.key.clone(), NicAlloc { mac, host_ifname, ip4: None, ip6: None });
+        out.nics.insert(
+            w.key.clone(),
+            NicAlloc {
+                mac,
+                host_ifname,
+                ip4: None,
+                ip6: None,
+            },
+        );
     }
     // Addresses for auto NICs that have none yet, in key order.
     let mut cursors: BTreeMap<(String, bool), u128> = BTreeMap::new();
     for w in &wants {
         for v4 in [true, false] {
             let want = if v4 { w.auto4 } else { w.auto6 };
-            let Some(entry) = out.nics.get_mut(&w.key) else { continue };
+            let Some(entry) = out.nics.get_mut(&w.key) else {
+                continue;
+            };
             let slot = if v4 { &mut entry.ip4 } else { &mut entry.ip6 };
             if !want || slot.is_some() {
                 continue;
             }
-            let (Some(sw), Some(gw)) = (w.switch, w.switch.and_then(|s| s.gateway(v4))) else { continue };
+            let (Some(sw), Some(gw)) = (w.switch, w.switch.and_then(|s| s.gateway(v4))) else {
+                continue;
+            };
             let cursor = cursors.entry((sw.name.clone(), v4)).or_insert(1);
             let exhausted = || AllocError::Exhausted {
                 switch: sw.name.clone(),
@@ -125,7 +152,10 @@ pub fn allocate(cfg: &Config, host_name: &str, prev: &Allocations) -> Result<All
                 let ip = gw.nth(*cursor).ok_or_else(exhausted)?;
                 *cursor += 1;
                 if usable(gw, &ip, Some(sw)) && used_ips.insert(ip) {
-                    *slot = Some(Cidr { addr: ip, prefix: gw.prefix });
+                    *slot = Some(Cidr {
+                        addr: ip,
+                        prefix: gw.prefix,
+                    });
                     break;
                 }
             }
@@ -224,7 +254,12 @@ fn reserved_names(cfg: &Config) -> BTreeSet<IfName> {
 
 /// `OWNER-SUFFIX` when it fits in 15 characters and is free; otherwise a shortened owner
 /// with a 4-hex-digit hash of the key, then further hashes until free.
-fn host_name_for(owner: &str, suffix: &str, key: &str, used: &mut BTreeSet<IfName>) -> Option<IfName> {
+fn host_name_for(
+    owner: &str,
+    suffix: &str,
+    key: &str,
+    used: &mut BTreeSet<IfName>,
+) -> Option<IfName> {
     let plain = format!("{owner}-{suffix}");
     if plain.len() <= IFNAME_MAX {
         if let Ok(n) = IfName::new(&plain) {
@@ -253,7 +288,14 @@ fn derive_mac(host: &str, key: &str, used: &mut BTreeSet<Mac>) -> Mac {
     let mut round = 0u32;
     loop {
         let h = fnv1a(format!("{host}\0{key}\0{round}").as_bytes()).to_be_bytes();
-        let m = Mac([(h[0] & 0xfc) | 0x02, h[1], h[2], h[3], h[4], h[5] ^ h[6] ^ h[7]]);
+        let m = Mac([
+            (h[0] & 0xfc) | 0x02,
+            h[1],
+            h[2],
+            h[3],
+            h[4],
+            h[5] ^ h[6] ^ h[7],
+        ]);
         if used.insert(m) {
             return m;
         }

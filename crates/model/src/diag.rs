@@ -55,7 +55,8 @@ impl Diagnostics {
 
     /// Sorted by position, duplicates removed.
     pub fn sorted(mut self) -> Self {
-        self.0.sort_by(|a, b| (a.span.start, &a.message).cmp(&(b.span.start, &b.message)));
+        self.0
+            .sort_by(|a, b| (a.span.start, &a.message).cmp(&(b.span.start, &b.message)));
         self.0.dedup();
         self
     }

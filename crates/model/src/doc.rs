@@ -97,6 +97,9 @@ impl Value {
     }
 }
 
+/// Strings with the span each was written at.
+pub type SpannedStrings = Vec<(String, Range<usize>)>;
+
 /// Takes keys out of one table, recording problems in a shared [`Diagnostics`].
 pub struct TableReader<'a> {
     path: String,
@@ -152,14 +155,17 @@ impl<'a> TableReader<'a> {
 
     /// Whether key `name` is present and not yet taken.
     pub fn has(&self, name: &str) -> bool {
-        self.entries.iter().any(|e| e.is_some_and(|(k, _)| k.name == name))
+        self.entries
+            .iter()
+            .any(|e| e.is_some_and(|(k, _)| k.name == name))
     }
 
     /// Whether a key not taken (so reported as unknown by [`finish`](Self::finish)) looks
     /// like a misspelling of `name`: "did you mean" would suggest `name` for it.
     pub fn misspelled(&self, name: &str) -> bool {
         self.entries.iter().flatten().any(|(k, _)| {
-            !self.known.contains(&k.name.as_str()) && did_you_mean(&k.name, self.known) == Some(name)
+            !self.known.contains(&k.name.as_str())
+                && did_you_mean(&k.name, self.known) == Some(name)
         })
     }
 
@@ -185,8 +191,9 @@ impl<'a> TableReader<'a> {
             Value::Bool(b) => Some(*b),
             other => {
                 d.push(
-                    type_error(&self.path, name, "true or false", other, &n.span)
-                        .hint(format!("write `{name} = true` or `{name} = false`, without quotes")),
+                    type_error(&self.path, name, "true or false", other, &n.span).hint(format!(
+                        "write `{name} = true` or `{name} = false`, without quotes"
+                    )),
                 );
                 None
             }
@@ -199,8 +206,10 @@ impl<'a> TableReader<'a> {
             Value::Int(i) => Some((*i, n.span.clone())),
             other => {
                 d.push(
-                    type_error(&self.path, name, "an integer", other, &n.span)
-                        .hint(format!("write the number without quotes, e.g. `{name} = {}`", example_int(name))),
+                    type_error(&self.path, name, "an integer", other, &n.span).hint(format!(
+                        "write the number without quotes, e.g. `{name} = {}`",
+                        example_int(name)
+                    )),
                 );
                 None
             }
@@ -213,7 +222,7 @@ impl<'a> TableReader<'a> {
         &mut self,
         name: &str,
         d: &mut Diagnostics,
-    ) -> Option<(Vec<(String, Range<usize>)>, Range<usize>)> {
+    ) -> Option<(SpannedStrings, Range<usize>)> {
         let (_, n) = self.take(name)?;
         Some((strings_of(&self.path, name, n, d), n.span.clone()))
     }
@@ -337,10 +346,14 @@ mod tests {
     fn spans_point_at_keys_and_values() {
         let t = "[host]\nuplink = \"em0\"\n";
         let n = parse(t).unwrap();
-        let Value::Table(top) = &n.value else { panic!() };
+        let Value::Table(top) = &n.value else {
+            panic!()
+        };
         let (k, host) = &top[0];
         assert_eq!(k.name, "host");
-        let Value::Table(h) = &host.value else { panic!() };
+        let Value::Table(h) = &host.value else {
+            panic!()
+        };
         assert_eq!(&t[h[0].0.span.clone()], "uplink");
         assert_eq!(&t[h[0].1.span.clone()], "\"em0\"");
     }
@@ -362,7 +375,10 @@ mod tests {
         assert_eq!(d.0.len(), 2);
         assert_eq!(d.0[0].message, "unknown key 'uplnk' in [host]");
         assert_eq!(d.0[0].hint.as_deref(), Some("did you mean 'uplink'?"));
-        assert_eq!(d.0[1].hint.as_deref(), Some("known keys here: uplink, name"));
+        assert_eq!(
+            d.0[1].hint.as_deref(),
+            Some("known keys here: uplink, name")
+        );
     }
 
     #[test]
@@ -374,14 +390,25 @@ mod tests {
         assert_eq!(r.int("mtu", &mut d), None);
         r.finish(&mut d);
         assert_eq!(d.0.len(), 2);
-        assert_eq!(d.0[0].message, "[switch.a].private must be true or false, not a string");
+        assert_eq!(
+            d.0[0].message,
+            "[switch.a].private must be true or false, not a string"
+        );
     }
 
     #[test]
     fn suggestions() {
-        assert_eq!(did_you_mean("adress", &["address", "uplinks"]), Some("address"));
+        assert_eq!(
+            did_you_mean("adress", &["address", "uplinks"]),
+            Some("address")
+        );
         assert_eq!(did_you_mean("ip", &["ip4", "ip6", "mac"]), Some("ip4"));
         assert_eq!(did_you_mean("zzzzzz", &["address"]), None);
+        assert_eq!(
+            did_you_mean("ip4_addr", &["nic", "ip4", "ip6"]),
+            Some("ip4")
+        );
+        assert_eq!(did_you_mean("nicname", &["nic", "name"]), None);
         assert_eq!(did_you_mean("lna", &["lan", "dmz"]), Some("lan"));
     }
 }

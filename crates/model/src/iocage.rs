@@ -77,8 +77,14 @@ pub fn jail_from_props(
         Ok(n) => n,
         Err(x) => return Err(vec![e("name", name, x.to_string())]),
     };
-    let get = |k: &str| props.get(k).map(String::as_str).filter(|v| !v.is_empty() && *v != "none" && *v != "-");
-    let vnet = get("vnet").is_some_and(truthy) || get("interfaces").is_some_and(|v| v.contains("::"));
+    let get = |k: &str| {
+        props
+            .get(k)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty() && *v != "none" && *v != "-")
+    };
+    let vnet =
+        get("vnet").is_some_and(truthy) || get("interfaces").is_some_and(|v| v.contains("::"));
 
     // NICs from `interfaces`.
     let mut nics: Vec<Nic> = Vec::new();
@@ -91,7 +97,11 @@ pub fn jail_from_props(
                 None => match pair.split_once(':') {
                     Some((n, b)) => (n, b, false),
                     None => {
-                        errs.push(e("interfaces", pair, "expected NIC:BRIDGE (or NIC::BRIDGE for secure)".into()));
+                        errs.push(e(
+                            "interfaces",
+                            pair,
+                            "expected NIC:BRIDGE (or NIC::BRIDGE for secure)".into(),
+                        ));
                         continue;
                     }
                 },
@@ -170,39 +180,65 @@ pub fn jail_from_props(
             let parts: Vec<&str> = v.split([' ', ',']).filter(|p| !p.is_empty()).collect();
             match parts.last().map(|p| mac12(p)) {
                 Some(Some(m)) => n.mac = Spanned::new(MacSpec::Fixed(m), 0..0),
-                _ => errs.push(e(&key, v, "expected two MACs (host side, jail side)".into())),
+                _ => errs.push(e(
+                    &key,
+                    v,
+                    "expected two MACs (host side, jail side)".into(),
+                )),
             }
         }
     }
 
-    let router = |key: &str, v4: bool, errs: &mut Vec<IocageError>, notes: &mut Vec<String>| match props.get(key).map(String::as_str) {
-        None | Some("auto") | Some("") => Router::Auto,
-        Some("none") => Router::None,
-        Some(v) => {
-            let (addr, scope) = v.split_once('%').map_or((v, None), |(a, s)| (a, Some(s)));
-            if let Some(s) = scope {
-                notes.push(format!("{key}: the %{s} scope is dropped; jailnet routes via the jail's nic"));
-            }
-            match addr.parse::<IpAddr>() {
-                Ok(a) if a.is_ipv4() == v4 => Router::Addr(Spanned::new(a, 0..0)),
-                _ => {
-                    errs.push(e(key, v, "expected auto, none or an address of the right family".into()));
-                    Router::Auto
+    let router =
+        |key: &str, v4: bool, errs: &mut Vec<IocageError>, notes: &mut Vec<String>| match props
+            .get(key)
+            .map(String::as_str)
+        {
+            None | Some("auto") | Some("") => Router::Auto,
+            Some("none") => Router::None,
+            Some(v) => {
+                let (addr, scope) = v.split_once('%').map_or((v, None), |(a, s)| (a, Some(s)));
+                if let Some(s) = scope {
+                    notes.push(format!(
+                        "{key}: the %{s} scope is dropped; jailnet routes via the jail's nic"
+                    ));
+                }
+                match addr.parse::<IpAddr>() {
+                    Ok(a) if a.is_ipv4() == v4 => Router::Addr(Spanned::new(a, 0..0)),
+                    _ => {
+                        errs.push(e(
+                            key,
+                            v,
+                            "expected auto, none or an address of the right family".into(),
+                        ));
+                        Router::Auto
+                    }
                 }
             }
-        }
-    };
+        };
     let defaultrouter = router("defaultrouter", true, &mut errs, &mut notes);
     let defaultrouter6 = router("defaultrouter6", false, &mut errs, &mut notes);
 
     let resolver = match props.get("resolver").map(String::as_str) {
         None | Some("/etc/resolv.conf") | Some("none") => Resolver::Inherit,
         Some("/dev/null") | Some("-") | Some("") => Resolver::None,
-        Some(v) if v.contains(';') || v.starts_with("nameserver") || v.starts_with("search") || v.starts_with("domain") => {
-            Resolver::Lines(v.split(';').map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect())
+        Some(v)
+            if v.contains(';')
+                || v.starts_with("nameserver")
+                || v.starts_with("search")
+                || v.starts_with("domain") =>
+        {
+            Resolver::Lines(
+                v.split(';')
+                    .map(|l| l.trim().to_string())
+                    .filter(|l| !l.is_empty())
+                    .collect(),
+            )
         }
         Some(v) => {
-            notes.push(format!("resolver: the file {v} is not copied; the host's resolv.conf is used instead"));
+            notes.push(format!(
+                "resolver: the file {v} is not copied; the host's resolv.conf is used instead"
+            ));
             Resolver::Inherit
         }
     };
@@ -216,9 +252,19 @@ pub fn jail_from_props(
     }
     let nat = get("nat").is_some_and(truthy);
     if nat && vnet {
-        notes.push("nat=1: set nat = true on the jail's switch instead (jailnet NATs per switch)".into());
+        notes.push(
+            "nat=1: set nat = true on the jail's switch instead (jailnet NATs per switch)".into(),
+        );
     }
-    for k in ["nat_prefix", "nat_interface", "nat_backend", "vnet_default_interface", "vnet_interfaces", "exec_fib", "mac_prefix"] {
+    for k in [
+        "nat_prefix",
+        "nat_interface",
+        "nat_backend",
+        "vnet_default_interface",
+        "vnet_interfaces",
+        "exec_fib",
+        "mac_prefix",
+    ] {
         if let Some(v) = get(k) {
             notes.push(format!("{k}={v} is not carried over"));
         }
@@ -261,20 +307,33 @@ pub fn parse_nat_forwards(v: &str) -> Result<Vec<Expose>, String> {
             p => return Err(format!("unknown protocol '{p}'")),
         };
         let port = |s: &str| -> Result<u16, String> {
-            s.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| format!("'{s}' is not a port"))
+            s.parse::<u16>()
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| format!("'{s}' is not a port"))
         };
         if let Some((a, b)) = rest.split_once('-') {
             let (a, b) = (port(a)?, port(b)?);
             if a > b || b - a >= 1024 {
                 return Err(format!("range {a}-{b} is empty or longer than 1024 ports"));
             }
-            out.extend((a..=b).map(|p| Expose { proto, host_addr: None, host_port: p, jail_port: p }));
+            out.extend((a..=b).map(|p| Expose {
+                proto,
+                host_addr: None,
+                host_port: p,
+                jail_port: p,
+            }));
         } else {
             let (jail_port, host_port) = match rest.split_once(':') {
                 Some((j, h)) => (port(j)?, port(h)?),
                 None => (port(rest)?, port(rest)?),
             };
-            out.push(Expose { proto, host_addr: None, host_port, jail_port });
+            out.push(Expose {
+                proto,
+                host_addr: None,
+                host_port,
+                jail_port,
+            });
         }
     }
     Ok(out)
@@ -305,11 +364,22 @@ mod tests {
         assert_eq!(j.bridges, vec![IfName::new("bridge0").unwrap()]);
         let n = &j.jail.nics[0];
         assert_eq!(n.name.as_str(), "vnet0");
-        assert_eq!(n.ip4[0].value, AddrSpec::Static("10.1.1.10/24".parse().unwrap()));
+        assert_eq!(
+            n.ip4[0].value,
+            AddrSpec::Static("10.1.1.10/24".parse().unwrap())
+        );
         assert_eq!(n.ip6[0].value, AddrSpec::Slaac);
         assert!(!n.secure);
-        assert!(matches!(&j.jail.defaultrouter, Router::Addr(a) if a.value.to_string() == "10.1.1.1"));
-        assert_eq!(j.jail.resolver, Resolver::Lines(vec!["nameserver 10.1.1.1".into(), "search example.org".into()]));
+        assert!(
+            matches!(&j.jail.defaultrouter, Router::Addr(a) if a.value.to_string() == "10.1.1.1")
+        );
+        assert_eq!(
+            j.jail.resolver,
+            Resolver::Lines(vec![
+                "nameserver 10.1.1.1".into(),
+                "search example.org".into()
+            ])
+        );
     }
 
     #[test]
@@ -332,14 +402,20 @@ mod tests {
     #[test]
     fn shared_ip_aliases_and_bare_addresses() {
         let em0 = IfName::new("em0").unwrap();
-        let p = props("ip4_addr=\"em0|10.1.1.10/24,10.1.1.11/24\"\nip6_addr=\"em0|2001:db8::10/64\"\n");
+        let p =
+            props("ip4_addr=\"em0|10.1.1.10/24,10.1.1.11/24\"\nip6_addr=\"em0|2001:db8::10/64\"\n");
         let j = jail_from_props("plain", &p, Some(&em0)).unwrap();
-        let SharedIp::Aliases(a) = &j.jail.ip4 else { panic!() };
+        let SharedIp::Aliases(a) = &j.jail.ip4 else {
+            panic!()
+        };
         assert_eq!(a.len(), 2);
         assert_eq!(a[1].ifname.as_str(), "em0");
         assert!(matches!(&j.jail.ip6, SharedIp::Aliases(v) if v.len() == 1));
         let p = props("ip4=inherit\n");
-        assert_eq!(jail_from_props("i", &p, None).unwrap().jail.ip4, SharedIp::Inherit);
+        assert_eq!(
+            jail_from_props("i", &p, None).unwrap().jail.ip4,
+            SharedIp::Inherit
+        );
     }
 
     #[test]
@@ -347,7 +423,10 @@ mod tests {
         let e = parse_nat_forwards("tcp(80),udp(53:5353),tcp(8000-8002)").unwrap();
         assert_eq!(e.len(), 5);
         assert_eq!((e[0].host_port, e[0].jail_port), (80, 80));
-        assert_eq!((e[1].proto, e[1].host_port, e[1].jail_port), (Proto::Udp, 5353, 53));
+        assert_eq!(
+            (e[1].proto, e[1].host_port, e[1].jail_port),
+            (Proto::Udp, 5353, 53)
+        );
         assert_eq!(e[4].host_port, 8002);
         assert!(parse_nat_forwards("icmp(1)").is_err());
         assert!(parse_nat_forwards("tcp(80").is_err());
@@ -357,7 +436,10 @@ mod tests {
     fn macs_take_the_jail_side() {
         let p = props("vnet=on\nvnet0_mac=\"02ff60000001 02ff60000002\"\n");
         let j = jail_from_props("m", &p, None).unwrap();
-        assert_eq!(j.jail.nics[0].mac.value, MacSpec::Fixed("02:ff:60:00:00:02".parse().unwrap()));
+        assert_eq!(
+            j.jail.nics[0].mac.value,
+            MacSpec::Fixed("02:ff:60:00:00:02".parse().unwrap())
+        );
     }
 
     #[test]

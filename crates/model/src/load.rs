@@ -94,7 +94,10 @@ fn named_tables<'a>(n: &'a Node, what: &str, d: &mut Diagnostics) -> Vec<(&'a Ke
         other => {
             d.push(Diagnostic::new(
                 n.span.clone(),
-                format!("{what} must be a table of named tables, not {}", other.type_name()),
+                format!(
+                    "{what} must be a table of named tables, not {}",
+                    other.type_name()
+                ),
             ));
             Vec::new()
         }
@@ -125,9 +128,14 @@ fn jail_name(k: &Key, what: &str, d: &mut Diagnostics) -> Option<JailName> {
             let hint = match e {
                 NameError::AllDigits => format!("add a letter, e.g. [{what}.{what}{}]", k.name),
                 NameError::BadChar { ch: '.', .. } => {
-                    format!("use '-' or '_' instead, e.g. [{what}.{}]", k.name.replace('.', "-"))
+                    format!(
+                        "use '-' or '_' instead, e.g. [{what}.{}]",
+                        k.name.replace('.', "-")
+                    )
                 }
-                _ => "use letters, digits, '_' and '-', starting with a letter or digit".to_string(),
+                _ => {
+                    "use letters, digits, '_' and '-', starting with a letter or digit".to_string()
+                }
             };
             d.push(
                 Diagnostic::new(
@@ -175,11 +183,15 @@ fn host(n: &Node, d: &mut Diagnostics) -> HostCfg {
     let name = r.string("name", d).and_then(|(s, sp)| {
         let ok = !s.is_empty()
             && s.len() <= 255
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
         if !ok {
             d.push(
-                Diagnostic::new(sp, format!("host name '{}' is not a valid host name", s.escape_debug()))
-                    .hint("use letters, digits, '-', '_' and '.'"),
+                Diagnostic::new(
+                    sp,
+                    format!("host name '{}' is not a valid host name", s.escape_debug()),
+                )
+                .hint("use letters, digits, '-', '_' and '.'"),
             );
         }
         ok.then_some(s)
@@ -209,32 +221,34 @@ fn switch(k: &Key, n: &Node, d: &mut Diagnostics) -> Option<Switch> {
     let name_ok = || IfName::new(&k.name).ok();
     let ifname_v = match r.string("ifname", d) {
         Some((s, sp)) => ifname(&s, &sp, "interface name", d),
-        None => match name_ok() {
-            Some(n) => Some(n),
-            None => {
-                d.push(
+        None => {
+            match name_ok() {
+                Some(n) => Some(n),
+                None => {
+                    d.push(
                     Diagnostic::new(
                         k.span.clone(),
                         format!("switch name '{}' is not a valid interface name and no ifname is set", k.name.escape_debug()),
                     )
                     .hint("add ifname = \"NAME\" (at most 15 letters, digits, '_', '.', '-')"),
                 );
-                None
+                    None
+                }
             }
-        },
+        }
     };
     let mut addresses = Vec::new();
     if let Some((items, _)) = r.strings("address", d) {
         for (s, sp) in items {
             match s.parse::<Cidr>() {
                 Ok(c) => addresses.push(Spanned::new(c, sp)),
-                Err(e) => d.push(
-                    Diagnostic::new(sp, format!("address '{s}': {e}")).hint(if s.contains(':') {
+                Err(e) => d.push(Diagnostic::new(sp, format!("address '{s}': {e}")).hint(
+                    if s.contains(':') {
                         "write the switch's own address with its prefix, e.g. \"fd00:1::1/64\""
                     } else {
                         "write the switch's own address with its prefix, e.g. \"10.1.1.1/24\""
-                    }),
-                ),
+                    },
+                )),
             }
         }
     }
@@ -281,10 +295,18 @@ fn switch(k: &Key, n: &Node, d: &mut Diagnostics) -> Option<Switch> {
 
 fn dhcp(path: &str, n: &Node, d: &mut Diagnostics) -> Option<Dhcp> {
     let mut r = TableReader::new(n, format!("{path}.dhcp"), DHCP, d);
-    if matches!(n.value, Value::Table(_)) && !r.has("range") && !r.has("hosts") && !r.misspelled("range") && !r.misspelled("hosts") {
+    if matches!(n.value, Value::Table(_))
+        && !r.has("range")
+        && !r.has("hosts")
+        && !r.misspelled("range")
+        && !r.misspelled("hosts")
+    {
         d.push(
-            Diagnostic::new(n.span.clone(), format!("{path}.dhcp has neither a range nor hosts, so it would lease nothing"))
-                .hint("add range = \"10.1.1.10-10.1.1.20\" (and/or hosts = { \"MAC\" = \"ADDRESS\" })"),
+            Diagnostic::new(
+                n.span.clone(),
+                format!("{path}.dhcp has neither a range nor hosts, so it would lease nothing"),
+            )
+            .hint("add range = \"10.1.1.10-10.1.1.20\" (and/or hosts = { \"MAC\" = \"ADDRESS\" })"),
         );
     }
     let range = r.string("range", d).and_then(|(s, sp)| {
@@ -318,18 +340,33 @@ fn dhcp(path: &str, n: &Node, d: &mut Diagnostics) -> Option<Dhcp> {
                         }
                     };
                     let Value::Str(s) = &v.value else {
-                        d.push(doc::type_error(&format!("{path}.dhcp.hosts"), &k.name, "a string", &v.value, &v.span));
+                        d.push(doc::type_error(
+                            &format!("{path}.dhcp.hosts"),
+                            &k.name,
+                            "a string",
+                            &v.value,
+                            &v.span,
+                        ));
                         continue;
                     };
                     if let Some(a) = ip(s, &v.span, "dhcp host address", d) {
                         if hosts.insert(mac, Spanned::new(a, v.span.clone())).is_some() {
-                            d.push(Diagnostic::new(k.span.clone(), format!("MAC {mac} is listed twice in dhcp hosts")));
+                            d.push(Diagnostic::new(
+                                k.span.clone(),
+                                format!("MAC {mac} is listed twice in dhcp hosts"),
+                            ));
                         }
                         host_mac_spans.insert(mac, k.span.clone());
                     }
                 }
             }
-            other => d.push(doc::type_error(&format!("{path}.dhcp"), "hosts", "a table", other, &hn.span)),
+            other => d.push(doc::type_error(
+                &format!("{path}.dhcp"),
+                "hosts",
+                "a table",
+                other,
+                &hn.span,
+            )),
         }
     }
     r.finish(d);
@@ -350,22 +387,34 @@ fn vlan(path: &str, n: &Node, d: &mut Diagnostics) -> Option<Vlan> {
     let parent = match parent {
         Some((s, sp)) => ifname(&s, &sp, "vlan parent", d),
         None => {
-            d.push(Diagnostic::new(span.clone(), "vlan needs a parent interface").hint("vlan = { parent = \"em0\", tag = 101 }"));
+            d.push(
+                Diagnostic::new(span.clone(), "vlan needs a parent interface")
+                    .hint("vlan = { parent = \"em0\", tag = 101 }"),
+            );
             None
         }
     };
     let tag = match tag {
         Some((t, _)) if (1..=4094).contains(&t) => Some(t as u16),
         Some((t, sp)) => {
-            d.push(Diagnostic::new(sp, format!("vlan tag {t} is out of range")).hint("802.1Q tags are 1 to 4094"));
+            d.push(
+                Diagnostic::new(sp, format!("vlan tag {t} is out of range"))
+                    .hint("802.1Q tags are 1 to 4094"),
+            );
             None
         }
         None => {
-            d.push(Diagnostic::new(span, "vlan needs a tag").hint("vlan = { parent = \"em0\", tag = 101 }"));
+            d.push(
+                Diagnostic::new(span, "vlan needs a tag")
+                    .hint("vlan = { parent = \"em0\", tag = 101 }"),
+            );
             None
         }
     };
-    Some(Vlan { parent: parent?, tag: tag? })
+    Some(Vlan {
+        parent: parent?,
+        tag: tag?,
+    })
 }
 
 fn vxlan(path: &str, n: &Node, d: &mut Diagnostics) -> Option<Vxlan> {
@@ -374,23 +423,35 @@ fn vxlan(path: &str, n: &Node, d: &mut Diagnostics) -> Option<Vxlan> {
     let vni = match r.int("vni", d) {
         Some((v, _)) if (1..=16_777_215).contains(&v) => Some(v as u32),
         Some((v, sp)) => {
-            d.push(Diagnostic::new(sp, format!("vxlan vni {v} is out of range")).hint("a VNI is 1 to 16777215"));
+            d.push(
+                Diagnostic::new(sp, format!("vxlan vni {v} is out of range"))
+                    .hint("a VNI is 1 to 16777215"),
+            );
             None
         }
         None => {
-            d.push(Diagnostic::new(span.clone(), "vxlan needs a vni").hint("vxlan = { vni = 111, group = \"239.0.0.111\", dev = \"em0\" }"));
+            d.push(
+                Diagnostic::new(span.clone(), "vxlan needs a vni")
+                    .hint("vxlan = { vni = 111, group = \"239.0.0.111\", dev = \"em0\" }"),
+            );
             None
         }
     };
     let group = r.string("group", d).and_then(|(s, sp)| {
         let a = ip(&s, &sp, "vxlan group", d)?;
         if !a.is_multicast() {
-            d.push(Diagnostic::new(sp, format!("vxlan group {a} is not a multicast address")).hint("use an address in 239.0.0.0/8 (or ff00::/8), or use remotes for unicast peers"));
+            d.push(
+                Diagnostic::new(sp, format!("vxlan group {a} is not a multicast address")).hint(
+                    "use an address in 239.0.0.0/8 (or ff00::/8), or use remotes for unicast peers",
+                ),
+            );
             return None;
         }
         Some(a)
     });
-    let dev = r.string("dev", d).and_then(|(s, sp)| ifname(&s, &sp, "vxlan dev", d));
+    let dev = r
+        .string("dev", d)
+        .and_then(|(s, sp)| ifname(&s, &sp, "vxlan dev", d));
     let mut remotes = Vec::new();
     if let Some((items, _)) = r.strings("remotes", d) {
         for (s, sp) in items {
@@ -401,7 +462,14 @@ fn vxlan(path: &str, n: &Node, d: &mut Diagnostics) -> Option<Vxlan> {
     }
     let cluster = r.bool("cluster", d).unwrap_or(false);
     r.finish(d);
-    Some(Vxlan { span, vni: vni?, group, dev, remotes, cluster })
+    Some(Vxlan {
+        span,
+        vni: vni?,
+        group,
+        dev,
+        remotes,
+        cluster,
+    })
 }
 
 fn jail(name: JailName, k: &Key, n: &Node, cfg: &Config, d: &mut Diagnostics) -> Jail {
@@ -413,12 +481,25 @@ fn jail(name: JailName, k: &Key, n: &Node, cfg: &Config, d: &mut Diagnostics) ->
             Value::Array(a) => a.iter().collect(),
             Value::Table(_) => vec![nn],
             other => {
-                d.push(Diagnostic::new(nn.span.clone(), format!("{path}.nic must be [[jail.{}.nic]] tables, not {}", k.name, other.type_name())));
+                d.push(Diagnostic::new(
+                    nn.span.clone(),
+                    format!(
+                        "{path}.nic must be [[jail.{}.nic]] tables, not {}",
+                        k.name,
+                        other.type_name()
+                    ),
+                ));
                 Vec::new()
             }
         };
         for (i, item) in items.into_iter().enumerate() {
-            if let Some(nic) = nic(&format!("[[jail.{}.nic]] #{}", k.name, i + 1), i, item, cfg, d) {
+            if let Some(nic) = nic(
+                &format!("[[jail.{}.nic]] #{}", k.name, i + 1),
+                i,
+                item,
+                cfg,
+                d,
+            ) {
                 nics.push(nic);
             }
         }
@@ -431,17 +512,39 @@ fn jail(name: JailName, k: &Key, n: &Node, cfg: &Config, d: &mut Diagnostics) ->
         Some((_, rn)) => match &rn.value {
             Value::Str(s) if s == "inherit" => Resolver::Inherit,
             Value::Str(s) if s == "none" => Resolver::None,
-            Value::Str(s) => Resolver::Lines(s.split(';').map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect()),
-            Value::Array(_) => Resolver::Lines(doc::strings_of(&path, "resolver", rn, d).into_iter().map(|(s, _)| s).collect()),
+            Value::Str(s) => Resolver::Lines(
+                s.split(';')
+                    .map(|l| l.trim().to_string())
+                    .filter(|l| !l.is_empty())
+                    .collect(),
+            ),
+            Value::Array(_) => Resolver::Lines(
+                doc::strings_of(&path, "resolver", rn, d)
+                    .into_iter()
+                    .map(|(s, _)| s)
+                    .collect(),
+            ),
             other => {
-                d.push(doc::type_error(&path, "resolver", "\"inherit\", \"none\" or a list of lines", other, &rn.span));
+                d.push(doc::type_error(
+                    &path,
+                    "resolver",
+                    "\"inherit\", \"none\" or a list of lines",
+                    other,
+                    &rn.span,
+                ));
                 Resolver::default()
             }
         },
     };
     if let Resolver::Lines(lines) = &resolver {
         if lines.iter().any(|l| l.contains('\n') || l.contains('\0')) {
-            d.push(Diagnostic::new(r.span(), format!("{path}.resolver lines may not contain newlines")).hint("give one list element per line"));
+            d.push(
+                Diagnostic::new(
+                    r.span(),
+                    format!("{path}.resolver lines may not contain newlines"),
+                )
+                .hint("give one list element per line"),
+            );
         }
     }
     let defaultrouter = router(&mut r, "defaultrouter", true, d);
@@ -488,24 +591,42 @@ fn shared_ip(
     };
     if vnet {
         d.push(
-            Diagnostic::new(span, format!("{key} at jail level is for shared-IP jails, but this jail has [[nic]] entries"))
-                .hint(format!("put the addresses in the nic's {key} instead")),
+            Diagnostic::new(
+                span,
+                format!(
+                    "{key} at jail level is for shared-IP jails, but this jail has [[nic]] entries"
+                ),
+            )
+            .hint(format!("put the addresses in the nic's {key} instead")),
         );
         return SharedIp::None;
     }
     if items.len() == 1 && matches!(items[0].0.as_str(), "inherit" | "none") {
-        return if items[0].0 == "inherit" { SharedIp::Inherit } else { SharedIp::None };
+        return if items[0].0 == "inherit" {
+            SharedIp::Inherit
+        } else {
+            SharedIp::None
+        };
     }
     let mut aliases = Vec::new();
     for (s, sp) in items {
         if s == "inherit" || s == "none" {
-            d.push(Diagnostic::new(sp, format!("'{s}' must be the only value of {key}")).hint(format!("write {key} = \"{s}\"")));
+            d.push(
+                Diagnostic::new(sp, format!("'{s}' must be the only value of {key}"))
+                    .hint(format!("write {key} = \"{s}\"")),
+            );
             continue;
         }
         match syntax::parse_alias(&s, uplink) {
             Ok(a) if a.cidr.is_v4() != v4 => d.push(
-                Diagnostic::new(sp, format!("{key} '{s}' is an {} address", if v4 { "IPv6" } else { "IPv4" }))
-                    .hint(format!("put it in {}", if v4 { "ip6" } else { "ip4" })),
+                Diagnostic::new(
+                    sp,
+                    format!(
+                        "{key} '{s}' is an {} address",
+                        if v4 { "IPv6" } else { "IPv4" }
+                    ),
+                )
+                .hint(format!("put it in {}", if v4 { "ip6" } else { "ip4" })),
             ),
             Ok(a) => aliases.push(Spanned::new(a, sp)),
             Err(e) => d.push(syn(&sp, e)),
@@ -522,11 +643,21 @@ fn router(r: &mut TableReader<'_>, key: &str, v4: bool, d: &mut Diagnostics) -> 
         Some((s, sp)) => match s.parse::<IpAddr>() {
             Ok(a) if a.is_ipv4() == v4 => Router::Addr(Spanned::new(a, sp)),
             Ok(_) => {
-                d.push(Diagnostic::new(sp, format!("{key} '{s}' is of the wrong address family")).hint(if v4 { "IPv6 routers go in defaultrouter6" } else { "IPv4 routers go in defaultrouter" }));
+                d.push(
+                    Diagnostic::new(sp, format!("{key} '{s}' is of the wrong address family"))
+                        .hint(if v4 {
+                            "IPv6 routers go in defaultrouter6"
+                        } else {
+                            "IPv4 routers go in defaultrouter"
+                        }),
+                );
                 Router::Auto
             }
             Err(_) => {
-                d.push(Diagnostic::new(sp, format!("{key} '{s}' is not an address")).hint(format!("{key} is \"auto\", \"none\" or an address")));
+                d.push(
+                    Diagnostic::new(sp, format!("{key} '{s}' is not an address"))
+                        .hint(format!("{key} is \"auto\", \"none\" or an address")),
+                );
                 Router::Auto
             }
         },
@@ -544,7 +675,10 @@ fn nic(path: &str, index: usize, n: &Node, cfg: &Config, d: &mut Diagnostics) ->
         None => {
             // A misspelled `switch` key is reported as such; do not report it twice.
             if !r.misspelled("switch") {
-                d.push(Diagnostic::new(n.span.clone(), format!("{path} has no switch")).hint("add switch = \"NAME\" naming a [switch.NAME]"));
+                d.push(
+                    Diagnostic::new(n.span.clone(), format!("{path} has no switch"))
+                        .hint("add switch = \"NAME\" naming a [switch.NAME]"),
+                );
             }
             None
         }
@@ -591,12 +725,20 @@ fn vm(name: JailName, k: &Key, n: &Node, d: &mut Diagnostics) -> Vm {
             Value::Array(a) => a.iter().collect(),
             Value::Table(_) => vec![nn],
             other => {
-                d.push(Diagnostic::new(nn.span.clone(), format!("{path}.nic must be [[vm.{}.nic]] tables, not {}", k.name, other.type_name())));
+                d.push(Diagnostic::new(
+                    nn.span.clone(),
+                    format!(
+                        "{path}.nic must be [[vm.{}.nic]] tables, not {}",
+                        k.name,
+                        other.type_name()
+                    ),
+                ));
                 Vec::new()
             }
         };
         for (i, item) in items.into_iter().enumerate() {
-            let mut nr = TableReader::new(item, format!("[[vm.{}.nic]] #{}", k.name, i + 1), VMNIC, d);
+            let mut nr =
+                TableReader::new(item, format!("[[vm.{}.nic]] #{}", k.name, i + 1), VMNIC, d);
             let switch_misspelled = nr.misspelled("switch");
             let switch = nr.string("switch", d).map(|(s, sp)| Spanned::new(s, sp));
             let mac = match nr.string("mac", d) {
@@ -605,14 +747,28 @@ fn vm(name: JailName, k: &Key, n: &Node, d: &mut Diagnostics) -> Vm {
             };
             nr.finish(d);
             match switch {
-                Some(switch) => nics.push(VmNic { span: item.span.clone(), switch, mac }),
+                Some(switch) => nics.push(VmNic {
+                    span: item.span.clone(),
+                    switch,
+                    mac,
+                }),
                 None if switch_misspelled => {}
-                None => d.push(Diagnostic::new(item.span.clone(), format!("[[vm.{}.nic]] #{} has no switch", k.name, i + 1)).hint("add switch = \"NAME\"")),
+                None => d.push(
+                    Diagnostic::new(
+                        item.span.clone(),
+                        format!("[[vm.{}.nic]] #{} has no switch", k.name, i + 1),
+                    )
+                    .hint("add switch = \"NAME\""),
+                ),
             }
         }
     }
     r.finish(d);
-    Vm { name, span: k.span.clone(), nics }
+    Vm {
+        name,
+        span: k.span.clone(),
+        nics,
+    }
 }
 
 fn cluster(n: &Node, d: &mut Diagnostics) -> Cluster {
@@ -623,16 +779,24 @@ fn cluster(n: &Node, d: &mut Diagnostics) -> Cluster {
             if s.starts_with("http://") || s.starts_with("https://") {
                 etcd.push(s);
             } else {
-                d.push(Diagnostic::new(sp, format!("etcd endpoint '{s}' is not a URL")).hint("write e.g. \"http://127.0.0.1:2379\""));
+                d.push(
+                    Diagnostic::new(sp, format!("etcd endpoint '{s}' is not a URL"))
+                        .hint("write e.g. \"http://127.0.0.1:2379\""),
+                );
             }
         }
         if etcd.is_empty() && d.is_empty() {
             d.push(Diagnostic::new(span, "[cluster] etcd lists no endpoint"));
         }
     } else {
-        d.push(Diagnostic::new(n.span.clone(), "[cluster] needs etcd endpoints").hint("etcd = [\"http://127.0.0.1:2379\"]"));
+        d.push(
+            Diagnostic::new(n.span.clone(), "[cluster] needs etcd endpoints")
+                .hint("etcd = [\"http://127.0.0.1:2379\"]"),
+        );
     }
-    let vtep = r.string("vtep", d).and_then(|(s, sp)| ip(&s, &sp, "vtep", d));
+    let vtep = r
+        .string("vtep", d)
+        .and_then(|(s, sp)| ip(&s, &sp, "vtep", d));
     r.finish(d);
     Cluster { etcd, vtep }
 }

@@ -35,7 +35,9 @@ pub enum AddrError {
     },
     #[error("a prefix length is required (e.g. '{0}/24')")]
     NoPrefix(String),
-    #[error("'{0}' is not a MAC address (six hex pairs separated by ':' such as 58:9c:fc:00:00:01)")]
+    #[error(
+        "'{0}' is not a MAC address (six hex pairs separated by ':' such as 58:9c:fc:00:00:01)"
+    )]
     BadMac(String),
 }
 
@@ -62,7 +64,10 @@ impl Cidr {
         let prefix = match p {
             Some(p) => {
                 let n: u32 = p.parse().map_err(|_| match netmask_len(p) {
-                    Some(prefix) => AddrError::Netmask { mask: p.to_string(), prefix },
+                    Some(prefix) => AddrError::Netmask {
+                        mask: p.to_string(),
+                        prefix,
+                    },
                     None => AddrError::BadPrefix(p.to_string()),
                 })?;
                 if n > max_prefix(&addr).into() {
@@ -94,16 +99,18 @@ impl Cidr {
     /// The IPv4 broadcast address; `None` for IPv6 and for /31 and /32.
     pub fn broadcast(&self) -> Option<IpAddr> {
         match self.addr {
-            IpAddr::V4(_) if self.prefix < 31 => {
-                Some(from_bits(&self.addr, to_bits(&self.addr) | !self.mask() & 0xffff_ffff))
-            }
+            IpAddr::V4(_) if self.prefix < 31 => Some(from_bits(
+                &self.addr,
+                to_bits(&self.addr) | !self.mask() & 0xffff_ffff,
+            )),
             _ => None,
         }
     }
 
     /// Whether `ip` lies in this subnet.
     pub fn contains(&self, ip: &IpAddr) -> bool {
-        ip.is_ipv4() == self.addr.is_ipv4() && (to_bits(ip) & self.mask()) == to_bits(&self.network())
+        ip.is_ipv4() == self.addr.is_ipv4()
+            && (to_bits(ip) & self.mask()) == to_bits(&self.network())
     }
 
     /// Whether two subnets share any address.
@@ -318,16 +325,37 @@ mod tests {
 
     #[test]
     fn cidr_errors() {
-        assert!(matches!("10.1.1/24".parse::<Cidr>(), Err(AddrError::BadAddr(_))));
-        assert!(matches!("10.1.1.1/33".parse::<Cidr>(), Err(AddrError::PrefixTooLong { .. })));
-        assert!(matches!("10.1.1.1/x".parse::<Cidr>(), Err(AddrError::BadPrefix(_))));
+        assert!(matches!(
+            "10.1.1/24".parse::<Cidr>(),
+            Err(AddrError::BadAddr(_))
+        ));
+        assert!(matches!(
+            "10.1.1.1/33".parse::<Cidr>(),
+            Err(AddrError::PrefixTooLong { .. })
+        ));
+        assert!(matches!(
+            "10.1.1.1/x".parse::<Cidr>(),
+            Err(AddrError::BadPrefix(_))
+        ));
         assert_eq!(
             "10.1.1.1/255.255.255.0".parse::<Cidr>(),
-            Err(AddrError::Netmask { mask: "255.255.255.0".into(), prefix: 24 })
+            Err(AddrError::Netmask {
+                mask: "255.255.255.0".into(),
+                prefix: 24
+            })
         );
-        assert!(matches!("10.1.1.1/255.0.255.0".parse::<Cidr>(), Err(AddrError::BadPrefix(_))));
-        assert!(matches!("10.1.1.1".parse::<Cidr>(), Err(AddrError::NoPrefix(_))));
-        assert_eq!(Cidr::parse_with_default("10.1.1.1", Some(24)).unwrap(), c("10.1.1.1/24"));
+        assert!(matches!(
+            "10.1.1.1/255.0.255.0".parse::<Cidr>(),
+            Err(AddrError::BadPrefix(_))
+        ));
+        assert!(matches!(
+            "10.1.1.1".parse::<Cidr>(),
+            Err(AddrError::NoPrefix(_))
+        ));
+        assert_eq!(
+            Cidr::parse_with_default("10.1.1.1", Some(24)).unwrap(),
+            c("10.1.1.1/24")
+        );
     }
 
     #[test]
@@ -336,7 +364,10 @@ mod tests {
         assert_eq!(m.to_string(), "58:9c:fc:00:00:01");
         assert!(!m.is_multicast());
         assert!("01:00:5e:00:00:01".parse::<Mac>().unwrap().is_multicast());
-        assert!("02:00:00:00:00:01".parse::<Mac>().unwrap().is_locally_administered());
+        assert!("02:00:00:00:00:01"
+            .parse::<Mac>()
+            .unwrap()
+            .is_locally_administered());
         assert!("58:9c:fc:00:00".parse::<Mac>().is_err());
         assert!("58:9c:fc:00:00:0g".parse::<Mac>().is_err());
         assert!("58:9c:fc:00:00:001".parse::<Mac>().is_err());

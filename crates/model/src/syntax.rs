@@ -164,7 +164,10 @@ mod tests {
     #[test]
     fn expose_forms() {
         let e = parse_expose("tcp/8080:80").unwrap();
-        assert_eq!((e.proto, e.host_addr, e.host_port, e.jail_port), (Proto::Tcp, None, 8080, 80));
+        assert_eq!(
+            (e.proto, e.host_addr, e.host_port, e.jail_port),
+            (Proto::Tcp, None, 8080, 80)
+        );
         let e = parse_expose("udp/53").unwrap();
         assert_eq!((e.proto, e.host_port, e.jail_port), (Proto::Udp, 53, 53));
         let e = parse_expose("tcp/192.0.2.1:8080:80").unwrap();
@@ -185,7 +188,10 @@ mod tests {
     fn alias_forms() {
         let em0 = IfName::new("em0").unwrap();
         let a = parse_alias("lo1|172.31.255.17/32", None).unwrap();
-        assert_eq!((a.ifname.as_str(), a.cidr.to_string().as_str()), ("lo1", "172.31.255.17/32"));
+        assert_eq!(
+            (a.ifname.as_str(), a.cidr.to_string().as_str()),
+            ("lo1", "172.31.255.17/32")
+        );
         let a = parse_alias("192.0.2.3", Some(&em0)).unwrap();
         assert_eq!((a.ifname.as_str(), a.cidr.prefix), ("em0", 32));
         assert!(parse_alias("192.0.2.3", None).is_err());
@@ -196,7 +202,10 @@ mod tests {
     #[test]
     fn addr_specs() {
         assert_eq!(parse_addr_spec("DHCP", true, None), Ok(AddrSpec::Dhcp));
-        assert_eq!(parse_addr_spec("accept_rtadv", false, None), Ok(AddrSpec::Slaac));
+        assert_eq!(
+            parse_addr_spec("accept_rtadv", false, None),
+            Ok(AddrSpec::Slaac)
+        );
         assert!(parse_addr_spec("slaac", true, None).is_err());
         assert!(parse_addr_spec("fd00::1/64", true, None).is_err());
         assert_eq!(

@@ -75,7 +75,9 @@ fn every_invalid_config_gives_exactly_the_expected_diagnostics() {
         let text = std::fs::read_to_string(path).unwrap();
         let (count, actual) = diagnose(&name, &text);
         if count == 0 {
-            failures.push_str(&format!("{name}: no diagnostic at all; the config is accepted\n"));
+            failures.push_str(&format!(
+                "{name}: no diagnostic at all; the config is accepted\n"
+            ));
             continue;
         }
         let expected_path = path.with_extension("expected");
@@ -84,10 +86,16 @@ fn every_invalid_config_gives_exactly_the_expected_diagnostics() {
             continue;
         }
         let expected = std::fs::read_to_string(&expected_path).unwrap_or_else(|e| {
-            panic!("{}: {e} (run with UPDATE_EXPECT=1 to create it)", expected_path.display())
+            panic!(
+                "{}: {e} (run with UPDATE_EXPECT=1 to create it)",
+                expected_path.display()
+            )
         });
         if expected != actual {
-            failures.push_str(&format!("{name}: diagnostics differ\n{}\n", line_diff(&expected, &actual)));
+            failures.push_str(&format!(
+                "{name}: diagnostics differ\n{}\n",
+                line_diff(&expected, &actual)
+            ));
         }
     }
     // Every .expected has its .toml.

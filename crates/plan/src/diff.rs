@@ -40,7 +40,10 @@ pub fn diff(desired: &Graph, observed: &Observed, state: &State) -> Plan {
                 create.insert(id.clone());
             }
             Some(have) if have == want => {}
-            Some(have) if matches!(want, Resource::Sysctl { .. }) || (owns(id) && want.updatable_from(have)) => {
+            Some(have)
+                if matches!(want, Resource::Sysctl { .. })
+                    || (owns(id) && want.updatable_from(have)) =>
+            {
                 update.insert(id.clone());
             }
             Some(_) if owns(id) => {
@@ -72,7 +75,8 @@ pub fn diff(desired: &Graph, observed: &Observed, state: &State) -> Plan {
         .collect();
     for id in observed.resources.topo_order().iter().rev() {
         if doomed.contains(id) {
-            plan.changes.push(Change::delete(observed.resources.nodes[id].clone()));
+            plan.changes
+                .push(Change::delete(observed.resources.nodes[id].clone()));
         }
     }
     // Host settings jailnet changed and no longer needs go back to their old value.
@@ -93,7 +97,8 @@ pub fn diff(desired: &Graph, observed: &Observed, state: &State) -> Plan {
             plan.changes.push(Change::create(want.clone()));
         } else if update.contains(&id) {
             if let Some(have) = observed.resources.get(&id) {
-                plan.changes.push(Change::update(have.clone(), want.clone()));
+                plan.changes
+                    .push(Change::update(have.clone(), want.clone()));
             }
         }
     }

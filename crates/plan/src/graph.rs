@@ -99,9 +99,19 @@ impl Graph {
             }
         }
         // Host settings every jail relies on.
-        keep.extend(self.nodes.iter().filter(|(_, r)| matches!(r, Resource::Sysctl { .. })).map(|(id, _)| id.clone()));
+        keep.extend(
+            self.nodes
+                .iter()
+                .filter(|(_, r)| matches!(r, Resource::Sysctl { .. }))
+                .map(|(id, _)| id.clone()),
+        );
         Graph {
-            nodes: self.nodes.iter().filter(|(id, _)| keep.contains(*id)).map(|(k, v)| (k.clone(), v.clone())).collect(),
+            nodes: self
+                .nodes
+                .iter()
+                .filter(|(id, _)| keep.contains(*id))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
         }
     }
 
@@ -111,7 +121,7 @@ impl Graph {
             nodes: self
                 .nodes
                 .iter()
-                .filter(|(_, r)| !r.jail().is_some_and(|j| j.as_str() == jail))
+                .filter(|(_, r)| r.jail().is_none_or(|j| j.as_str() != jail))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
         }
@@ -124,9 +134,7 @@ impl Graph {
         let mut todo = vec![id.clone()];
         while let Some(cur) = todo.pop() {
             for (other, r) in &self.nodes {
-                if !out.contains(other)
-                    && dependencies(r, &self.nodes, &by_if).contains(&cur)
-                {
+                if !out.contains(other) && dependencies(r, &self.nodes, &by_if).contains(&cur) {
                     out.insert(other.clone());
                     todo.push(other.clone());
                 }
@@ -167,15 +175,22 @@ fn dependencies(
     let jail = |j: &jailnet_model::names::JailName| ResourceId(format!("jail:{j}"));
     match r {
         Resource::Member { switch, member } => on(switch).into_iter().chain(on(member)).collect(),
-        Resource::Nic { jail: j, switch, .. } => std::iter::once(jail(j)).chain(on(switch)).collect(),
+        Resource::Nic {
+            jail: j, switch, ..
+        } => std::iter::once(jail(j)).chain(on(switch)).collect(),
         Resource::Tap { switch, .. } => on(switch).into_iter().collect(),
         Resource::Alias { ifname, .. } => on(ifname).into_iter().collect(),
         Resource::Route { jail: j, .. } => {
             let prefix = format!("nic:{j}/");
-            all.keys().filter(|k| k.0.starts_with(&prefix)).cloned().collect()
+            all.keys()
+                .filter(|k| k.0.starts_with(&prefix))
+                .cloned()
+                .collect()
         }
         Resource::Resolver { jail: j, .. } => vec![jail(j)],
-        Resource::Jail { name, vnet: false, .. } => all
+        Resource::Jail {
+            name, vnet: false, ..
+        } => all
             .iter()
             .filter(|(_, a)| matches!(a, Resource::Alias { jail, .. } if jail == name))
             .map(|(id, _)| id.clone())
@@ -195,7 +210,10 @@ pub fn desired(cfg: &Config, alloc: &Allocations) -> Result<Graph, MissingAlloca
     let any = |v4: bool| cfg.switches.values().any(|s| s.gateway(v4).is_some());
     for (knob, v4) in [(Knob::Ipv4Forwarding, true), (Knob::Ipv6Forwarding, false)] {
         if any(v4) {
-            g.insert(Resource::Sysctl { knob, value: "1".into() });
+            g.insert(Resource::Sysctl {
+                knob,
+                value: "1".into(),
+            });
         }
     }
     for sw in cfg.switches.values() {
@@ -213,12 +231,22 @@ pub fn desired(cfg: &Config, alloc: &Allocations) -> Result<Graph, MissingAlloca
             addrs: sw.addresses.iter().map(|a| a.value).collect(),
         });
         for u in &sw.uplinks {
-            g.insert(Resource::Member { switch: sw.ifname.clone(), member: u.value.clone() });
+            g.insert(Resource::Member {
+                switch: sw.ifname.clone(),
+                member: u.value.clone(),
+            });
         }
         if let Some(v) = &sw.vlan {
             if let Ok(ifname) = IfName::new(&format!("{}.{}", v.parent, v.tag)) {
-                g.insert(Resource::Vlan { ifname: ifname.clone(), parent: v.parent.clone(), tag: v.tag });
-                g.insert(Resource::Member { switch: sw.ifname.clone(), member: ifname });
+                g.insert(Resource::Vlan {
+                    ifname: ifname.clone(),
+                    parent: v.parent.clone(),
+                    tag: v.tag,
+                });
+                g.insert(Resource::Member {
+                    switch: sw.ifname.clone(),
+                    member: ifname,
+                });
             }
         }
         if let Some(v) = &sw.vxlan {
@@ -231,7 +259,10 @@ pub fn desired(cfg: &Config, alloc: &Allocations) -> Result<Graph, MissingAlloca
                     remotes: v.remotes.clone(),
                     mtu: sw.mtu,
                 });
-                g.insert(Resource::Member { switch: sw.ifname.clone(), member: ifname });
+                g.insert(Resource::Member {
+                    switch: sw.ifname.clone(),
+                    member: ifname,
+                });
             }
         }
     }
@@ -241,8 +272,13 @@ pub fn desired(cfg: &Config, alloc: &Allocations) -> Result<Graph, MissingAlloca
     for vm in cfg.vms.values() {
         for (i, nic) in vm.nics.iter().enumerate() {
             let key = nic_key("vm", vm.name.as_str(), &i.to_string());
-            let a = alloc.nics.get(&key).ok_or_else(|| MissingAllocation(key.clone()))?;
-            let Some(sw) = cfg.switches.get(&nic.switch.value) else { continue };
+            let a = alloc
+                .nics
+                .get(&key)
+                .ok_or_else(|| MissingAllocation(key.clone()))?;
+            let Some(sw) = cfg.switches.get(&nic.switch.value) else {
+                continue;
+            };
             g.insert(Resource::Tap {
                 vm: vm.name.clone(),
                 index: u16::try_from(i).unwrap_or(u16::MAX),
@@ -257,7 +293,12 @@ pub fn desired(cfg: &Config, alloc: &Allocations) -> Result<Graph, MissingAlloca
     Ok(g)
 }
 
-fn jail(cfg: &Config, alloc: &Allocations, j: &Jail, g: &mut Graph) -> Result<(), MissingAllocation> {
+fn jail(
+    cfg: &Config,
+    alloc: &Allocations,
+    j: &Jail,
+    g: &mut Graph,
+) -> Result<(), MissingAllocation> {
     let jail_ip = |ip: &SharedIp| match ip {
         SharedIp::None => JailIp::Disable,
         SharedIp::Inherit => JailIp::Inherit,
@@ -267,14 +308,26 @@ fn jail(cfg: &Config, alloc: &Allocations, j: &Jail, g: &mut Graph) -> Result<()
     g.insert(Resource::Jail {
         name: j.name.clone(),
         vnet,
-        ip4: if vnet { JailIp::Disable } else { jail_ip(&j.ip4) },
-        ip6: if vnet { JailIp::Disable } else { jail_ip(&j.ip6) },
+        ip4: if vnet {
+            JailIp::Disable
+        } else {
+            jail_ip(&j.ip4)
+        },
+        ip6: if vnet {
+            JailIp::Disable
+        } else {
+            jail_ip(&j.ip6)
+        },
         allow_raw_sockets: j.allow_raw_sockets,
     });
     for ip in [&j.ip4, &j.ip6] {
         if let SharedIp::Aliases(list) = ip {
             for a in list {
-                g.insert(Resource::Alias { ifname: a.ifname.clone(), cidr: a.cidr, jail: j.name.clone() });
+                g.insert(Resource::Alias {
+                    ifname: a.ifname.clone(),
+                    cidr: a.cidr,
+                    jail: j.name.clone(),
+                });
             }
         }
     }
@@ -283,8 +336,13 @@ fn jail(cfg: &Config, alloc: &Allocations, j: &Jail, g: &mut Graph) -> Result<()
     let mut routers: [Option<std::net::IpAddr>; 2] = [None, None];
     for nic in &j.nics {
         let key = nic_key("jail", j.name.as_str(), nic.name.as_str());
-        let a = alloc.nics.get(&key).ok_or_else(|| MissingAllocation(key.clone()))?;
-        let Some(sw) = cfg.switches.get(&nic.switch.value) else { continue };
+        let a = alloc
+            .nics
+            .get(&key)
+            .ok_or_else(|| MissingAllocation(key.clone()))?;
+        let Some(sw) = cfg.switches.get(&nic.switch.value) else {
+            continue;
+        };
         let mut addrs: Vec<Cidr> = Vec::new();
         for (specs, auto) in [(&nic.ip4, a.ip4), (&nic.ip6, a.ip6)] {
             for s in specs {
@@ -306,31 +364,55 @@ fn jail(cfg: &Config, alloc: &Allocations, j: &Jail, g: &mut Graph) -> Result<()
             name: nic.name.clone(),
             host_ifname: a.host_ifname.clone(),
             switch: sw.ifname.clone(),
-            switch_imp: if sw.kind == SwitchKind::Netgraph { SwitchImpl::Netgraph } else { SwitchImpl::Bridge },
+            switch_imp: if sw.kind == SwitchKind::Netgraph {
+                SwitchImpl::Netgraph
+            } else {
+                SwitchImpl::Bridge
+            },
             mac: a.mac,
             private: sw.private,
             mtu: sw.mtu,
             addrs,
-            dhcp: nic.ip4.iter().chain(&nic.ip6).any(|s| s.value == AddrSpec::Dhcp),
+            dhcp: nic
+                .ip4
+                .iter()
+                .chain(&nic.ip6)
+                .any(|s| s.value == AddrSpec::Dhcp),
             slaac: nic.ip6.iter().any(|s| s.value == AddrSpec::Slaac),
         });
     }
     if vnet {
-        for ((r, auto), v6) in [(&j.defaultrouter, routers[0]), (&j.defaultrouter6, routers[1])].into_iter().zip([false, true]) {
+        for ((r, auto), v6) in [
+            (&j.defaultrouter, routers[0]),
+            (&j.defaultrouter6, routers[1]),
+        ]
+        .into_iter()
+        .zip([false, true])
+        {
             let gw = match r {
                 Router::None => None,
                 Router::Auto => auto,
                 Router::Addr(a) => Some(a.value),
             };
             if let Some(gateway) = gw {
-                g.insert(Resource::Route { jail: j.name.clone(), v6, gateway });
+                g.insert(Resource::Route {
+                    jail: j.name.clone(),
+                    v6,
+                    gateway,
+                });
             }
         }
     }
     match &j.resolver {
         Resolver::None => {}
-        Resolver::Inherit => g.insert(Resource::Resolver { jail: j.name.clone(), conf: ResolvConf::Inherit }),
-        Resolver::Lines(l) => g.insert(Resource::Resolver { jail: j.name.clone(), conf: ResolvConf::Lines(l.clone()) }),
+        Resolver::Inherit => g.insert(Resource::Resolver {
+            jail: j.name.clone(),
+            conf: ResolvConf::Inherit,
+        }),
+        Resolver::Lines(l) => g.insert(Resource::Resolver {
+            jail: j.name.clone(),
+            conf: ResolvConf::Lines(l.clone()),
+        }),
     }
     Ok(())
 }

@@ -34,15 +34,30 @@ pub struct Plan {
 
 impl Change {
     pub fn create(r: Resource) -> Self {
-        Change { op: Op::Create, id: r.id(), before: None, after: Some(r) }
+        Change {
+            op: Op::Create,
+            id: r.id(),
+            before: None,
+            after: Some(r),
+        }
     }
 
     pub fn delete(r: Resource) -> Self {
-        Change { op: Op::Delete, id: r.id(), before: Some(r), after: None }
+        Change {
+            op: Op::Delete,
+            id: r.id(),
+            before: Some(r),
+            after: None,
+        }
     }
 
     pub fn update(before: Resource, after: Resource) -> Self {
-        Change { op: Op::Update, id: after.id(), before: Some(before), after: Some(after) }
+        Change {
+            op: Op::Update,
+            id: after.id(),
+            before: Some(before),
+            after: Some(after),
+        }
     }
 
     /// The change that undoes this one.
@@ -69,7 +84,9 @@ impl Change {
         let (sign, what) = match (self.op, &self.before, &self.after) {
             (Op::Create, _, Some(a)) => ("+", a.summary()),
             (Op::Delete, Some(b), _) => ("-", b.summary()),
-            (Op::Update, Some(b), Some(a)) => ("~", format!("{}  ->  {}", b.summary(), a.summary())),
+            (Op::Update, Some(b), Some(a)) => {
+                ("~", format!("{}  ->  {}", b.summary(), a.summary()))
+            }
             _ => ("?", String::new()),
         };
         format!("{sign} {:<24} {what}", self.id.0)

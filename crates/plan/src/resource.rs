@@ -201,12 +201,30 @@ impl Resource {
         match (old, self) {
             (Sysctl { .. }, Sysctl { .. }) | (Resolver { .. }, Resolver { .. }) => true,
             (
-                Switch { ifname: a, imp: ia, .. },
-                Switch { ifname: b, imp: ib, .. },
+                Switch {
+                    ifname: a, imp: ia, ..
+                },
+                Switch {
+                    ifname: b, imp: ib, ..
+                },
             ) => a == b && ia == ib,
             (
-                Nic { host_ifname: a, switch: sa, mac: ma, private: pa, switch_imp: ia, .. },
-                Nic { host_ifname: b, switch: sb, mac: mb, private: pb, switch_imp: ib, .. },
+                Nic {
+                    host_ifname: a,
+                    switch: sa,
+                    mac: ma,
+                    private: pa,
+                    switch_imp: ia,
+                    ..
+                },
+                Nic {
+                    host_ifname: b,
+                    switch: sb,
+                    mac: mb,
+                    private: pb,
+                    switch_imp: ib,
+                    ..
+                },
             ) => a == b && sa == sb && ma == mb && pa == pb && ia == ib,
             (Route { .. }, Route { .. }) => true,
             _ => false,
@@ -216,19 +234,43 @@ impl Resource {
     /// A one-line description for plans and logs.
     pub fn summary(&self) -> String {
         fn list<T: fmt::Display>(v: &[T]) -> String {
-            v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(" ")
+            v.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
         }
         fn mtu(m: &Option<u32>) -> String {
             m.map(|m| format!(", mtu {m}")).unwrap_or_default()
         }
         match self {
             Resource::Sysctl { knob, value } => format!("{knob} = {value}"),
-            Resource::Switch { ifname, imp, mtu: m, addrs, .. } => {
-                let a = if addrs.is_empty() { String::new() } else { format!(", {}", list(addrs)) };
+            Resource::Switch {
+                ifname,
+                imp,
+                mtu: m,
+                addrs,
+                ..
+            } => {
+                let a = if addrs.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", list(addrs))
+                };
                 format!("{imp:?} {ifname}{a}{}", mtu(m)).to_lowercase()
             }
-            Resource::Vlan { ifname, parent, tag } => format!("{ifname}: vlan {tag} on {parent}"),
-            Resource::Vxlan { ifname, vni, group, dev, remotes, mtu: m } => {
+            Resource::Vlan {
+                ifname,
+                parent,
+                tag,
+            } => format!("{ifname}: vlan {tag} on {parent}"),
+            Resource::Vxlan {
+                ifname,
+                vni,
+                group,
+                dev,
+                remotes,
+                mtu: m,
+            } => {
                 let how = match (group, dev) {
                     (Some(g), Some(d)) => format!("group {g} dev {d}"),
                     (Some(g), None) => format!("group {g}"),
@@ -237,7 +279,13 @@ impl Resource {
                 format!("{ifname}: vni {vni} {how}{}", mtu(m))
             }
             Resource::Member { switch, member } => format!("{member} bridged into {switch}"),
-            Resource::Jail { name, vnet, ip4, ip6, allow_raw_sockets } => {
+            Resource::Jail {
+                name,
+                vnet,
+                ip4,
+                ip6,
+                allow_raw_sockets,
+            } => {
                 let mut s = format!("{name}: {}", if *vnet { "vnet" } else { "shared-ip" });
                 for (fam, ip) in [("ip4", ip4), ("ip6", ip6)] {
                     match ip {
@@ -251,7 +299,19 @@ impl Resource {
                 }
                 s
             }
-            Resource::Nic { jail, name, host_ifname, switch, mac, private, mtu: m, addrs, dhcp, slaac, .. } => {
+            Resource::Nic {
+                jail,
+                name,
+                host_ifname,
+                switch,
+                mac,
+                private,
+                mtu: m,
+                addrs,
+                dhcp,
+                slaac,
+                ..
+            } => {
                 let mut s = format!("{host_ifname} <-> {jail}:{name} on {switch}, mac {mac}");
                 if *private {
                     s.push_str(", private");
@@ -268,11 +328,26 @@ impl Resource {
                 s + &mtu(m)
             }
             Resource::Route { jail, v6, gateway } => {
-                format!("{jail}: default{} via {gateway}", if *v6 { " inet6" } else { "" })
+                format!(
+                    "{jail}: default{} via {gateway}",
+                    if *v6 { " inet6" } else { "" }
+                )
             }
             Resource::Alias { ifname, cidr, jail } => format!("{cidr} on {ifname} for {jail}"),
-            Resource::Tap { vm, ifname, switch, mac, private, mtu: m, .. } => {
-                format!("{ifname} for {vm} on {switch}, mac {mac}{}{}", if *private { ", private" } else { "" }, mtu(m))
+            Resource::Tap {
+                vm,
+                ifname,
+                switch,
+                mac,
+                private,
+                mtu: m,
+                ..
+            } => {
+                format!(
+                    "{ifname} for {vm} on {switch}, mac {mac}{}{}",
+                    if *private { ", private" } else { "" },
+                    mtu(m)
+                )
             }
             Resource::Resolver { jail, conf } => match conf {
                 ResolvConf::Inherit => format!("{jail}: copy of the host's resolv.conf"),

@@ -59,7 +59,9 @@ impl State {
                     if self.restore.get(id) == Some(after) {
                         self.restore.remove(id);
                     } else {
-                        self.restore.entry(id.clone()).or_insert_with(|| before.clone());
+                        self.restore
+                            .entry(id.clone())
+                            .or_insert_with(|| before.clone());
                     }
                 } else if self.owned.contains_key(id) {
                     self.owned.insert(id.clone(), after.clone());

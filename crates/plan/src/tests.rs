@@ -86,10 +86,17 @@ ip4 = ["em0|192.0.2.3/32"]
 fn creates_in_dependency_order_then_nothing_left() {
     let (g, a) = graph(TWO, &Allocations::default());
     let mut host = MemHost::default();
-    let mut state = State { allocations: a, ..State::default() };
+    let mut state = State {
+        allocations: a,
+        ..State::default()
+    };
     let plan = plan_on(&mut host, &g, &state);
     let ids: Vec<&str> = plan.changes.iter().map(|c| c.id.0.as_str()).collect();
-    let pos = |s: &str| ids.iter().position(|i| *i == s).unwrap_or_else(|| panic!("{s} missing from {ids:?}"));
+    let pos = |s: &str| {
+        ids.iter()
+            .position(|i| *i == s)
+            .unwrap_or_else(|| panic!("{s} missing from {ids:?}"))
+    };
     assert!(pos("sysctl:ipv4-forwarding") < pos("switch:lan"));
     assert!(pos("switch:lan") < pos("nic:www/vnet0"));
     assert!(pos("jail:www") < pos("nic:www/vnet0"));
@@ -103,7 +110,10 @@ fn creates_in_dependency_order_then_nothing_left() {
     assert!(plan_on(&mut host, &g, &state).is_empty());
     // db got the first free address after the gateway and www's static one.
     let db = &host.have[&ResourceId("nic:db/vnet0".into())];
-    assert!(matches!(db, Resource::Nic { addrs, private: true, .. } if addrs[0].to_string() == "10.1.1.3/24"), "{db:?}");
+    assert!(
+        matches!(db, Resource::Nic { addrs, private: true, .. } if addrs[0].to_string() == "10.1.1.3/24"),
+        "{db:?}"
+    );
 }
 
 #[test]
@@ -113,12 +123,21 @@ fn down_deletes_in_reverse_and_keeps_what_it_did_not_make() {
     // The admin already had the alias: jailnet must use it and never remove it.
     let alias = g.nodes[&ResourceId("alias:em0/192.0.2.3".into())].clone();
     host.have.insert(alias.id(), alias.clone());
-    let before_sysctl = Resource::Sysctl { knob: resource::Knob::Ipv4Forwarding, value: "0".into() };
+    let before_sysctl = Resource::Sysctl {
+        knob: resource::Knob::Ipv4Forwarding,
+        value: "0".into(),
+    };
     host.have.insert(before_sysctl.id(), before_sysctl.clone());
-    let mut state = State { allocations: a, ..State::default() };
+    let mut state = State {
+        allocations: a,
+        ..State::default()
+    };
     let plan = plan_on(&mut host, &g, &state);
     assert!(!plan.changes.iter().any(|c| c.id == alias.id()));
-    assert!(plan.changes.iter().any(|c| c.op == Op::Update && c.id == before_sysctl.id()));
+    assert!(plan
+        .changes
+        .iter()
+        .any(|c| c.op == Op::Update && c.id == before_sysctl.id()));
     apply(&plan, &mut host, &mut state, &mut |_, _| {}).unwrap();
 
     let down = plan_on(&mut host, &Graph::default(), &state);
@@ -130,7 +149,11 @@ fn down_deletes_in_reverse_and_keeps_what_it_did_not_make() {
     assert!(pos("nic:www/vnet0") < pos("jail:www"));
     apply(&down, &mut host, &mut state, &mut |_, _| {}).unwrap();
     let left: Vec<&Resource> = host.have.values().collect();
-    assert_eq!(left, vec![&alias, &before_sysctl], "only the admin's things remain, as they were");
+    assert_eq!(
+        left,
+        vec![&alias, &before_sysctl],
+        "only the admin's things remain, as they were"
+    );
     assert!(state.owned.is_empty() && state.restore.is_empty());
 }
 
@@ -144,15 +167,25 @@ fn a_failure_at_any_step_rolls_back_to_the_exact_prior_host() {
     };
     assert!(steps > 5);
     for n in 1..=steps {
-        let mut host = MemHost { have: base.have.clone(), ..MemHost::default() };
-        let mut state = State { allocations: a.clone(), ..State::default() };
+        let mut host = MemHost {
+            have: base.have.clone(),
+            ..MemHost::default()
+        };
+        let mut state = State {
+            allocations: a.clone(),
+            ..State::default()
+        };
         let plan = plan_on(&mut host, &g, &state);
         host.fail_at = Some(n);
         let err = apply(&plan, &mut host, &mut state, &mut |_, _| {}).unwrap_err();
         assert_eq!(err.undone, n - 1);
         assert!(err.rollback_errors.is_empty());
         assert_eq!(host.have, base.have, "failure at {n} left changes behind");
-        assert!(state.owned.is_empty(), "state still claims {:?}", state.owned.keys());
+        assert!(
+            state.owned.is_empty(),
+            "state still claims {:?}",
+            state.owned.keys()
+        );
     }
 }
 
@@ -160,17 +193,45 @@ fn a_failure_at_any_step_rolls_back_to_the_exact_prior_host() {
 fn moving_a_nic_replaces_it_and_its_route_but_nothing_else() {
     let (g, a) = graph(TWO, &Allocations::default());
     let mut host = MemHost::default();
-    let mut state = State { allocations: a.clone(), ..State::default() };
-    apply(&plan_on(&mut host, &g, &state), &mut host, &mut state, &mut |_, _| {}).unwrap();
-    let moved = TWO.replace("[switch.lan]", "[switch.other]\naddress = [\"10.2.2.1/24\"]\n\n[switch.lan]")
-        .replace("switch = \"lan\"\nip4 = [\"auto\"]", "switch = \"other\"\nip4 = [\"auto\"]");
+    let mut state = State {
+        allocations: a.clone(),
+        ..State::default()
+    };
+    apply(
+        &plan_on(&mut host, &g, &state),
+        &mut host,
+        &mut state,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let moved = TWO
+        .replace(
+            "[switch.lan]",
+            "[switch.other]\naddress = [\"10.2.2.1/24\"]\n\n[switch.lan]",
+        )
+        .replace(
+            "switch = \"lan\"\nip4 = [\"auto\"]",
+            "switch = \"other\"\nip4 = [\"auto\"]",
+        );
     let (g2, _) = graph(&moved, &a);
     let plan = plan_on(&mut host, &g2, &state);
-    let touched: Vec<(Op, &str)> = plan.changes.iter().map(|c| (c.op, c.id.0.as_str())).collect();
-    assert!(touched.contains(&(Op::Delete, "nic:db/vnet0")), "{touched:?}");
+    let touched: Vec<(Op, &str)> = plan
+        .changes
+        .iter()
+        .map(|c| (c.op, c.id.0.as_str()))
+        .collect();
+    assert!(
+        touched.contains(&(Op::Delete, "nic:db/vnet0")),
+        "{touched:?}"
+    );
     assert!(touched.contains(&(Op::Create, "nic:db/vnet0")));
     assert!(touched.contains(&(Op::Create, "switch:other")));
-    assert!(!touched.iter().any(|(_, id)| id.starts_with("nic:www") || *id == "switch:lan"), "{touched:?}");
+    assert!(
+        !touched
+            .iter()
+            .any(|(_, id)| id.starts_with("nic:www") || *id == "switch:lan"),
+        "{touched:?}"
+    );
     apply(&plan, &mut host, &mut state, &mut |_, _| {}).unwrap();
     assert!(plan_on(&mut host, &g2, &state).is_empty());
 }
@@ -179,13 +240,24 @@ fn moving_a_nic_replaces_it_and_its_route_but_nothing_else() {
 fn changing_an_address_updates_in_place() {
     let (g, a) = graph(TWO, &Allocations::default());
     let mut host = MemHost::default();
-    let mut state = State { allocations: a.clone(), ..State::default() };
-    apply(&plan_on(&mut host, &g, &state), &mut host, &mut state, &mut |_, _| {}).unwrap();
+    let mut state = State {
+        allocations: a.clone(),
+        ..State::default()
+    };
+    apply(
+        &plan_on(&mut host, &g, &state),
+        &mut host,
+        &mut state,
+        &mut |_, _| {},
+    )
+    .unwrap();
     let (g2, _) = graph(&TWO.replace("10.1.1.2/24", "10.1.1.9/24"), &a);
     let plan = plan_on(&mut host, &g2, &state);
     assert_eq!(plan.changes.len(), 1, "{}", plan.render_text());
     assert_eq!(plan.changes[0].op, Op::Update);
-    assert!(plan.render_text().contains("Plan: 0 to create, 1 to change, 0 to delete."));
+    assert!(plan
+        .render_text()
+        .contains("Plan: 0 to create, 1 to change, 0 to delete."));
 }
 
 #[test]
@@ -199,7 +271,10 @@ fn a_foreign_resource_in_the_way_is_left_alone_with_a_warning() {
     host.have.insert(foreign.id(), foreign);
     let plan = plan_on(&mut host, &g, &State::default());
     assert!(!plan.changes.iter().any(|c| c.id.0 == "switch:lan"));
-    assert!(plan.warnings.iter().any(|w| w.contains("switch:lan") && w.contains("not made by jailnet")));
+    assert!(plan
+        .warnings
+        .iter()
+        .any(|w| w.contains("switch:lan") && w.contains("not made by jailnet")));
 }
 
 #[test]
@@ -208,7 +283,10 @@ fn plan_renders_as_text_and_json() {
     let plan = plan_on(&mut MemHost::default(), &g, &State::default());
     let text = plan.render_text();
     assert!(text.contains("+ switch:lan"), "{text}");
-    assert!(text.contains("bridge lan, 10.1.1.1/24 fd00:1::1/64"), "{text}");
+    assert!(
+        text.contains("bridge lan, 10.1.1.1/24 fd00:1::1/64"),
+        "{text}"
+    );
     let json: serde_json::Value = serde_json::from_str(&plan.render_json()).unwrap();
     assert_eq!(json["changes"][0]["op"], "create");
     let back: Plan = serde_json::from_str(&plan.render_json()).unwrap();
@@ -224,11 +302,17 @@ mod props {
     fn config(n: usize, s: usize, order: &[usize], statics: &[bool]) -> String {
         let mut t = String::new();
         for i in 0..s {
-            t.push_str(&format!("[switch.sw{i}]\naddress = [\"10.{i}.0.1/24\", \"fd00:{i}::1/64\"]\n\n"));
+            t.push_str(&format!(
+                "[switch.sw{i}]\naddress = [\"10.{i}.0.1/24\", \"fd00:{i}::1/64\"]\n\n"
+            ));
         }
         for &j in order.iter().take(n) {
             let sw = j % s;
-            let ip4 = if statics[j] { format!("\"10.{sw}.0.{}/24\"", 200 + j % 50) } else { "\"auto\"".into() };
+            let ip4 = if statics[j] {
+                format!("\"10.{sw}.0.{}/24\"", 200 + j % 50)
+            } else {
+                "\"auto\"".into()
+            };
             t.push_str(&format!("[jail.j{j}]\n[[jail.j{j}.nic]]\nswitch = \"sw{sw}\"\nip4 = [{ip4}]\nip6 = [\"auto\"]\n\n"));
         }
         t
@@ -236,7 +320,12 @@ mod props {
 
     fn arb() -> impl Strategy<Value = (usize, usize, Vec<usize>, Vec<bool>)> {
         (1usize..40, 1usize..4).prop_flat_map(|(n, s)| {
-            (Just(n), Just(s), Just((0..n).collect::<Vec<_>>()).prop_shuffle(), proptest::collection::vec(any::<bool>(), n))
+            (
+                Just(n),
+                Just(s),
+                Just((0..n).collect::<Vec<_>>()).prop_shuffle(),
+                proptest::collection::vec(any::<bool>(), n),
+            )
         })
     }
 
@@ -315,5 +404,10 @@ switch = "lan"
     let names: Vec<String> = a.nics.values().map(|n| n.host_ifname.to_string()).collect();
     assert_eq!(names.len(), 2);
     assert_ne!(names[0], names[1]);
-    assert!(names.iter().all(|n| n.len() <= 15 && n.starts_with("averyvery")), "{names:?}");
+    assert!(
+        names
+            .iter()
+            .all(|n| n.len() <= 15 && n.starts_with("averyvery")),
+        "{names:?}"
+    );
 }
