@@ -18,7 +18,11 @@ pub(super) fn apply(b: &mut LinuxBackend, change: &Change) -> Result<()> {
             Err(e) if e.is_not_found() => return Ok(()),
             Err(e) => return Err(e),
         };
-        ignore_missing(b.host()?.nl.execute(Request::delete_address(index, cidr.addr, cidr.prefix)?))?;
+        ignore_missing(b.host()?.nl.execute(Request::delete_address(
+            index,
+            cidr.addr,
+            cidr.prefix,
+        )?))?;
     }
     if let (Op::Create | Op::Update, Some(Resource::Alias { ifname, cidr, .. })) =
         (change.op, &change.after)
@@ -36,8 +40,15 @@ pub(super) fn observe(want: &Resource, host: &HostView) -> Option<Resource> {
         return None;
     };
     let link = host.link(ifname.as_str())?;
-    let have = host.addrs(link.index).iter().find(|c| c.addr == cidr.addr)?;
-    Some(Resource::Alias { ifname: ifname.clone(), cidr: *have, jail: jail.clone() })
+    let have = host
+        .addrs(link.index)
+        .iter()
+        .find(|c| c.addr == cidr.addr)?;
+    Some(Resource::Alias {
+        ifname: ifname.clone(),
+        cidr: *have,
+        jail: jail.clone(),
+    })
 }
 
 pub(super) fn commands(change: &Change) -> Vec<String> {

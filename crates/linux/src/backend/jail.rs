@@ -7,20 +7,34 @@ use jailnet_plan::{Change, Op, Resource};
 use super::LinuxBackend;
 use crate::error::{Error, Result};
 use crate::netns::Netns;
+use crate::sysctl;
 use crate::types::LinkRef;
+
+/// Set in every jail namespace, see `apply`.
+const PROMOTE_SECONDARIES: &str = "net.ipv4.conf.all.promote_secondaries";
 
 pub(super) fn apply(b: &mut LinuxBackend, change: &Change) -> Result<()> {
     match (change.op, change.resource()) {
-        (Op::Create, Some(Resource::Jail { name, vnet: true, .. })) => {
+        (
+            Op::Create,
+            Some(Resource::Jail {
+                name, vnet: true, ..
+            }),
+        ) => {
             let ns = b.jail_netns(name.as_str());
             let made = match Netns::create(&ns) {
                 Ok(_) => true,
                 Err(e) if e.is_exists() => false,
                 Err(e) => return Err(e),
             };
-            let up = b
-                .jail(name.as_str())
-                .and_then(|j| j.nl.set_up(LinkRef::Name("lo"), true));
+            let up = b.jail(name.as_str()).and_then(|j| {
+                // A secondary IPv4 address survives the removal of the primary
+                // (an in-place address change keeps the jail's routes).
+                if let Some(fd) = &j.fd {
+                    sysctl::write_in(fd, PROMOTE_SECONDARIES, "1")?;
+                }
+                j.nl.set_up(LinkRef::Name("lo"), true)
+            });
             if let Err(e) = up {
                 if made {
                     b.forget_jail(name.as_str());
@@ -30,7 +44,12 @@ pub(super) fn apply(b: &mut LinuxBackend, change: &Change) -> Result<()> {
             }
             Ok(())
         }
-        (Op::Delete, Some(Resource::Jail { name, vnet: true, .. })) => {
+        (
+            Op::Delete,
+            Some(Resource::Jail {
+                name, vnet: true, ..
+            }),
+        ) => {
             b.forget_jail(name.as_str());
             let ns = b.jail_netns(name.as_str());
             match Netns::delete(&ns) {
@@ -46,9 +65,9 @@ pub(super) fn apply(b: &mut LinuxBackend, change: &Change) -> Result<()> {
 /// in the kernel, so it is reported as desired.
 pub(super) fn observe(b: &LinuxBackend, want: &Resource) -> Option<Resource> {
     match want {
-        Resource::Jail { name, vnet: true, .. } => {
-            Netns::exists(&b.jail_netns(name.as_str())).then(|| want.clone())
-        }
+        Resource::Jail {
+            name, vnet: true, ..
+        } => Netns::exists(&b.jail_netns(name.as_str())).then(|| want.clone()),
         Resource::Jail { vnet: false, .. } => Some(want.clone()),
         _ => None,
     }
@@ -56,11 +75,25 @@ pub(super) fn observe(b: &LinuxBackend, want: &Resource) -> Option<Resource> {
 
 pub(super) fn commands(b: &LinuxBackend, change: &Change) -> Vec<String> {
     match (change.op, change.resource()) {
-        (Op::Create, Some(Resource::Jail { name, vnet: true, .. })) => {
+        (
+            Op::Create,
+            Some(Resource::Jail {
+                name, vnet: true, ..
+            }),
+        ) => {
             let ns = b.jail_netns(name.as_str());
-            vec![format!("create netns {ns}"), format!("set link lo in netns {ns} up")]
+            vec![
+                format!("create netns {ns}"),
+                format!("write sysctl {PROMOTE_SECONDARIES} = 1 in netns {ns}"),
+                format!("set link lo in netns {ns} up"),
+            ]
         }
-        (Op::Delete, Some(Resource::Jail { name, vnet: true, .. })) => {
+        (
+            Op::Delete,
+            Some(Resource::Jail {
+                name, vnet: true, ..
+            }),
+        ) => {
             vec![format!("delete netns {}", b.jail_netns(name.as_str()))]
         }
         _ => Vec::new(),

@@ -13,9 +13,10 @@ pub(super) fn apply(b: &mut LinuxBackend, change: &Change) -> Result<()> {
     match (change.op, change.resource()) {
         (Op::Create | Op::Update, Some(Resource::Member { switch, member })) => {
             let br = b.host_index(switch.as_str())?;
-            b.host()?
-                .nl
-                .execute(Request::set_master(LinkRef::Name(member.as_str()), Some(br)))
+            b.host()?.nl.execute(Request::set_master(
+                LinkRef::Name(member.as_str()),
+                Some(br),
+            ))
         }
         (Op::Delete, Some(Resource::Member { member, .. })) => ignore_missing(
             b.host()?
@@ -41,7 +42,9 @@ pub(super) fn commands(change: &Change) -> Vec<String> {
             vec![format!("set link {member} master {switch}")]
         }
         (Op::Delete, Some(Resource::Member { member, .. })) => {
-            vec![Request::set_master(LinkRef::Name(member.as_str()), None).describe().to_string()]
+            vec![Request::set_master(LinkRef::Name(member.as_str()), None)
+                .describe()
+                .to_string()]
         }
         _ => Vec::new(),
     }

@@ -339,10 +339,9 @@ fn address_delta<'a>(
 ) -> Result<Vec<crate::conn::Request<'a>>> {
     use crate::address::AddrOptions;
     use crate::conn::Request;
+    // Adds first: an interface that never loses its last IPv4 address keeps its
+    // routes (the kernel flushes them with the last address).
     let mut reqs = Vec::new();
-    for c in before.iter().filter(|c| !after.contains(c)) {
-        reqs.push(Request::delete_address(index, c.addr, c.prefix)?);
-    }
     for c in after.iter().filter(|c| !before.contains(c)) {
         reqs.push(Request::add_address(
             index,
@@ -351,19 +350,27 @@ fn address_delta<'a>(
             AddrOptions { nodad: true },
         )?);
     }
+    for c in before.iter().filter(|c| !after.contains(c)) {
+        reqs.push(Request::delete_address(index, c.addr, c.prefix)?);
+    }
     Ok(reqs)
 }
 
 /// `commands` lines for an address delta on interface `on`.
 fn address_delta_lines(on: &str, before: &[Cidr], after: &[Cidr]) -> Vec<String> {
-    let mut out: Vec<String> = before
+    let mut out: Vec<String> = after
         .iter()
-        .filter(|c| !after.contains(c))
-        .map(|c| format!("delete address {c} from {on}"))
+        .filter(|c| !before.contains(c))
+        .map(|c| {
+            let nodad = if c.is_v4() { "" } else { " nodad" };
+            format!("add address {c} to {on}{nodad}")
+        })
         .collect();
-    out.extend(after.iter().filter(|c| !before.contains(c)).map(|c| {
-        let nodad = if c.is_v4() { "" } else { " nodad" };
-        format!("add address {c} to {on}{nodad}")
-    }));
+    out.extend(
+        before
+            .iter()
+            .filter(|c| !after.contains(c))
+            .map(|c| format!("delete address {c} from {on}")),
+    );
     out
 }

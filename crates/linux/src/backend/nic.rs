@@ -29,7 +29,17 @@ pub(super) fn apply(b: &mut LinuxBackend, change: &Change) -> Result<()> {
 }
 
 fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
-    let Resource::Nic { jail, name, host_ifname, switch, mac, private, mtu, addrs, .. } = r
+    let Resource::Nic {
+        jail,
+        name,
+        host_ifname,
+        switch,
+        mac,
+        private,
+        mtu,
+        addrs,
+        ..
+    } = r
     else {
         return Ok(());
     };
@@ -88,8 +98,19 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
 
 fn update(b: &mut LinuxBackend, before: &Resource, after: &Resource) -> Result<()> {
     let (
-        Resource::Nic { addrs: old, mtu: old_mtu, .. },
-        Resource::Nic { jail, name, host_ifname, addrs, mtu, .. },
+        Resource::Nic {
+            addrs: old,
+            mtu: old_mtu,
+            ..
+        },
+        Resource::Nic {
+            jail,
+            name,
+            host_ifname,
+            addrs,
+            mtu,
+            ..
+        },
     ) = (before, after)
     else {
         return Ok(());
@@ -111,7 +132,15 @@ fn update(b: &mut LinuxBackend, before: &Resource, after: &Resource) -> Result<(
 /// The NIC `want` as the host and its jail have it.
 pub(super) fn observe(want: &Resource, v: &Views) -> Option<Resource> {
     let Resource::Nic {
-        jail, name, host_ifname, switch_imp, mtu, addrs, dhcp, slaac, ..
+        jail,
+        name,
+        host_ifname,
+        switch_imp,
+        mtu,
+        addrs,
+        dhcp,
+        slaac,
+        ..
     } = want
     else {
         return None;
@@ -128,7 +157,12 @@ pub(super) fn observe(want: &Resource, v: &Views) -> Option<Resource> {
         .unwrap_or_else(|| host_ifname.clone());
     let peer = v.jails.get(jail.as_str()).and_then(|j| {
         let l = j.link(name.as_str())?;
-        let have: Vec<_> = j.addrs(l.index).iter().filter(|c| !is_link_local(c)).copied().collect();
+        let have: Vec<_> = j
+            .addrs(l.index)
+            .iter()
+            .filter(|c| !is_link_local(c))
+            .copied()
+            .collect();
         Some((l.mac.map(model_mac).unwrap_or(Mac([0; 6])), have))
     });
     let (mac, have) = peer.unwrap_or((Mac([0; 6]), Vec::new()));
@@ -149,30 +183,69 @@ pub(super) fn observe(want: &Resource, v: &Views) -> Option<Resource> {
 
 pub(super) fn commands(b: &LinuxBackend, change: &Change) -> Vec<String> {
     match (change.op, &change.before, &change.after) {
-        (Op::Create, _, Some(Resource::Nic { jail, name, host_ifname, switch, mac, private, mtu, addrs, .. })) => {
+        (
+            Op::Create,
+            _,
+            Some(Resource::Nic {
+                jail,
+                name,
+                host_ifname,
+                switch,
+                mac,
+                private,
+                mtu,
+                addrs,
+                ..
+            }),
+        ) => {
             let h = host_ifname.as_str();
             let ns = b.jail_netns(jail.as_str());
             let m = mtu.map(|m| format!(" mtu {m}")).unwrap_or_default();
             let mut out = vec![format!(
                 "create veth {h}{m} master {switch} (peer {name} address {mac} in netns {ns})"
             )];
-            out.push(Request::set_alias(LinkRef::Name(h), &tag(&change.id)).describe().to_string());
+            out.push(
+                Request::set_alias(LinkRef::Name(h), &tag(&change.id))
+                    .describe()
+                    .to_string(),
+            );
             if *private {
-                out.push(Request::set_port_isolated(LinkRef::Name(h), true).describe().to_string());
+                out.push(
+                    Request::set_port_isolated(LinkRef::Name(h), true)
+                        .describe()
+                        .to_string(),
+                );
             }
-            out.push(Request::set_up(LinkRef::Name(h), true).describe().to_string());
+            out.push(
+                Request::set_up(LinkRef::Name(h), true)
+                    .describe()
+                    .to_string(),
+            );
             let inside = format!("{name} in netns {ns}");
             out.extend(address_delta_lines(&inside, &[], addrs));
             out.push(format!("set link {inside} up"));
             out
         }
         (Op::Delete, Some(Resource::Nic { host_ifname, .. }), _) => {
-            vec![Request::delete_link(LinkRef::Name(host_ifname.as_str())).describe().to_string()]
+            vec![Request::delete_link(LinkRef::Name(host_ifname.as_str()))
+                .describe()
+                .to_string()]
         }
         (
             Op::Update,
-            Some(Resource::Nic { addrs: old, mtu: old_mtu, .. }),
-            Some(Resource::Nic { jail, name, host_ifname, addrs, mtu, .. }),
+            Some(Resource::Nic {
+                addrs: old,
+                mtu: old_mtu,
+                ..
+            }),
+            Some(Resource::Nic {
+                jail,
+                name,
+                host_ifname,
+                addrs,
+                mtu,
+                ..
+            }),
         ) => {
             let inside = format!("{name} in netns {}", b.jail_netns(jail.as_str()));
             let mut out = Vec::new();

@@ -3,7 +3,7 @@
 //! of the scope looked up in those indexes. Tagged host links (`jailnet:<id>`)
 //! are reported as owned, and rebuilt into resources when the id says how.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
 
 use jailnet_model::names::JailName;
@@ -28,6 +28,9 @@ pub(super) struct NsView {
     addrs: HashMap<u32, Vec<Cidr>>,
     pub(super) routes: Vec<Route>,
     pub(super) fdb: Vec<FdbEntry>,
+    /// (interface, address) pairs other resources own (shared-IP aliases), which
+    /// a switch does not report as its own addresses.
+    pub(super) claimed: HashSet<(String, IpAddr)>,
 }
 
 /// The host namespace's view.
@@ -42,8 +45,16 @@ pub(super) struct Views {
 
 impl NsView {
     fn new(links: Vec<Link>, addrs: Vec<crate::address::Address>) -> NsView {
-        let by_name = links.iter().enumerate().map(|(i, l)| (l.name.clone(), i)).collect();
-        let by_index = links.iter().enumerate().map(|(i, l)| (l.index, i)).collect();
+        let by_name = links
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.name.clone(), i))
+            .collect();
+        let by_index = links
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.index, i))
+            .collect();
         let mut by_if: HashMap<u32, Vec<Cidr>> = HashMap::new();
         for a in addrs {
             by_if.entry(a.index).or_default().push(Cidr {
@@ -58,6 +69,7 @@ impl NsView {
             addrs: by_if,
             routes: Vec::new(),
             fdb: Vec::new(),
+            claimed: HashSet::new(),
         }
     }
 
@@ -74,6 +86,11 @@ impl NsView {
     /// The addresses on interface `index`, as dumped.
     pub(super) fn addrs(&self, index: u32) -> &[Cidr] {
         self.addrs.get(&index).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Whether `addr` on `ifname` belongs to another resource.
+    pub(super) fn is_claimed(&self, ifname: &str, addr: IpAddr) -> bool {
+        self.claimed.contains(&(ifname.to_string(), addr))
     }
 
     /// The name of the master (bridge) of `link`.
@@ -143,6 +160,13 @@ pub(super) fn observe(b: &mut LinuxBackend, scope: &[&Resource]) -> Result<Obser
         }
         jails.insert(j, v);
     }
+    hv.claimed = scope
+        .iter()
+        .filter_map(|r| match r {
+            Resource::Alias { ifname, cidr, .. } => Some((ifname.to_string(), cidr.addr)),
+            _ => None,
+        })
+        .collect();
     let views = Views { host: hv, jails };
 
     let mut o = Observed::default();

@@ -51,7 +51,10 @@ pub(super) fn observe(b: &LinuxBackend, want: &Resource) -> Result<Option<Resour
         ResolvConf::Inherit if text == host_conf()? => ResolvConf::Inherit,
         _ => ResolvConf::Lines(text.lines().map(str::to_string).collect()),
     };
-    Ok(Some(Resource::Resolver { jail: jail.clone(), conf }))
+    Ok(Some(Resource::Resolver {
+        jail: jail.clone(),
+        conf,
+    }))
 }
 
 pub(super) fn commands(b: &LinuxBackend, change: &Change) -> Vec<String> {
@@ -61,7 +64,10 @@ pub(super) fn commands(b: &LinuxBackend, change: &Change) -> Vec<String> {
                 ResolvConf::Inherit => format!("copy of {HOST_RESOLV_CONF}"),
                 ResolvConf::Lines(l) => format!("{} line(s)", l.len()),
             };
-            vec![format!("write {} ({what})", path(b, jail.as_str()).display())]
+            vec![format!(
+                "write {} ({what})",
+                path(b, jail.as_str()).display()
+            )]
         }
         (Op::Delete, Some(Resource::Resolver { jail, .. })) => {
             vec![format!("remove {}", path(b, jail.as_str()).display())]
@@ -139,7 +145,10 @@ mod tests {
 
     #[test]
     fn lines_end_with_newlines() {
-        let c = content(&ResolvConf::Lines(vec!["nameserver 10.1.1.1".into(), "search x".into()]));
+        let c = content(&ResolvConf::Lines(vec![
+            "nameserver 10.1.1.1".into(),
+            "search x".into(),
+        ]));
         assert_eq!(c.ok().as_deref(), Some("nameserver 10.1.1.1\nsearch x\n"));
     }
 }

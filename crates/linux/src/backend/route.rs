@@ -38,7 +38,11 @@ pub(super) fn observe(want: &Resource, v: &Views) -> Option<Resource> {
         .filter_map(|r| r.gateway)
         .collect();
     let gw = gws.iter().find(|g| *g == gateway).or(gws.first())?;
-    Some(Resource::Route { jail: jail.clone(), v6: *v6, gateway: *gw })
+    Some(Resource::Route {
+        jail: jail.clone(),
+        v6: *v6,
+        gateway: *gw,
+    })
 }
 
 pub(super) fn commands(b: &LinuxBackend, change: &Change) -> Vec<String> {
@@ -47,13 +51,19 @@ pub(super) fn commands(b: &LinuxBackend, change: &Change) -> Vec<String> {
         (change.op, &change.before)
     {
         let ns = b.jail_netns(jail.as_str());
-        out.push(format!("{} in netns {ns}", Request::delete_default_route(*gateway, None).describe()));
+        out.push(format!(
+            "{} in netns {ns}",
+            Request::delete_default_route(*gateway, None).describe()
+        ));
     }
     if let (Op::Create | Op::Update, Some(Resource::Route { jail, gateway, .. })) =
         (change.op, &change.after)
     {
         let ns = b.jail_netns(jail.as_str());
-        out.push(format!("{} in netns {ns}", Request::add_default_route(*gateway, None).describe()));
+        out.push(format!(
+            "{} in netns {ns}",
+            Request::add_default_route(*gateway, None).describe()
+        ));
     }
     out
 }

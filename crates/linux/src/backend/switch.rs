@@ -25,7 +25,10 @@ pub(super) fn apply(b: &mut LinuxBackend, change: &Change) -> Result<()> {
 }
 
 fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
-    let Resource::Switch { ifname, mtu, addrs, .. } = r else {
+    let Resource::Switch {
+        ifname, mtu, addrs, ..
+    } = r
+    else {
         return Ok(());
     };
     let name = ifname.as_str();
@@ -63,8 +66,17 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
 
 fn update(b: &mut LinuxBackend, before: &Resource, after: &Resource) -> Result<()> {
     let (
-        Resource::Switch { addrs: old, mtu: old_mtu, .. },
-        Resource::Switch { ifname, addrs: new, mtu, .. },
+        Resource::Switch {
+            addrs: old,
+            mtu: old_mtu,
+            ..
+        },
+        Resource::Switch {
+            ifname,
+            addrs: new,
+            mtu,
+            ..
+        },
     ) = (before, after)
     else {
         return Ok(());
@@ -80,7 +92,14 @@ fn update(b: &mut LinuxBackend, before: &Resource, after: &Resource) -> Result<(
 
 /// The switch `want` as the host has it.
 pub(super) fn observe(want: &Resource, host: &HostView) -> Option<Resource> {
-    let Resource::Switch { name, ifname, imp, mtu, addrs } = want else {
+    let Resource::Switch {
+        name,
+        ifname,
+        imp,
+        mtu,
+        addrs,
+    } = want
+    else {
         return None;
     };
     let link = host.link(ifname.as_str())?;
@@ -90,7 +109,7 @@ pub(super) fn observe(want: &Resource, host: &HostView) -> Option<Resource> {
     let have: Vec<_> = host
         .addrs(link.index)
         .iter()
-        .filter(|c| !is_link_local(c))
+        .filter(|c| !is_link_local(c) && !host.is_claimed(ifname.as_str(), c.addr))
         .copied()
         .collect();
     Some(Resource::Switch {
@@ -104,24 +123,46 @@ pub(super) fn observe(want: &Resource, host: &HostView) -> Option<Resource> {
 
 pub(super) fn commands(change: &Change) -> Vec<String> {
     match (change.op, &change.before, &change.after) {
-        (Op::Create, _, Some(Resource::Switch { ifname, mtu, addrs, .. })) => {
+        (
+            Op::Create,
+            _,
+            Some(Resource::Switch {
+                ifname, mtu, addrs, ..
+            }),
+        ) => {
             let n = ifname.as_str();
             let mut out = vec![match mtu {
                 Some(m) => format!("create bridge {n} mtu {m}"),
                 None => format!("create bridge {n}"),
             }];
-            out.push(Request::set_alias(LinkRef::Name(n), &tag(&change.id)).describe().to_string());
+            out.push(
+                Request::set_alias(LinkRef::Name(n), &tag(&change.id))
+                    .describe()
+                    .to_string(),
+            );
             out.extend(address_delta_lines(n, &[], addrs));
-            out.push(Request::set_up(LinkRef::Name(n), true).describe().to_string());
+            out.push(
+                Request::set_up(LinkRef::Name(n), true)
+                    .describe()
+                    .to_string(),
+            );
             out
         }
         (Op::Delete, Some(Resource::Switch { ifname, .. }), _) => {
-            vec![Request::delete_link(LinkRef::Name(ifname.as_str())).describe().to_string()]
+            vec![Request::delete_link(LinkRef::Name(ifname.as_str()))
+                .describe()
+                .to_string()]
         }
         (
             Op::Update,
-            Some(Resource::Switch { addrs: old, mtu: old_mtu, .. }),
-            Some(Resource::Switch { ifname, addrs, mtu, .. }),
+            Some(Resource::Switch {
+                addrs: old,
+                mtu: old_mtu,
+                ..
+            }),
+            Some(Resource::Switch {
+                ifname, addrs, mtu, ..
+            }),
         ) => {
             let mut out = Vec::new();
             if let Some(m) = mtu.filter(|m| Some(*m) != *old_mtu) {

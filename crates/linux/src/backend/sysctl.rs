@@ -18,7 +18,8 @@ pub fn key(knob: Knob) -> &'static str {
 pub(super) fn apply(b: &mut LinuxBackend, change: &Change) -> Result<()> {
     // A setting is never removed: a delete leaves it as it is (the diff restores
     // changed settings with an update).
-    let (Op::Create | Op::Update, Some(Resource::Sysctl { knob, value })) = (change.op, &change.after)
+    let (Op::Create | Op::Update, Some(Resource::Sysctl { knob, value })) =
+        (change.op, &change.after)
     else {
         return Ok(());
     };
@@ -37,11 +38,15 @@ pub(super) fn observe(b: &mut LinuxBackend, want: &Resource) -> Result<Option<Re
         Some(fd) => sysctl::read_in(fd, key(*knob))?,
         None => sysctl::read(key(*knob))?,
     };
-    Ok(Some(Resource::Sysctl { knob: *knob, value: value.trim().to_string() }))
+    Ok(Some(Resource::Sysctl {
+        knob: *knob,
+        value: value.trim().to_string(),
+    }))
 }
 
 pub(super) fn commands(b: &LinuxBackend, change: &Change) -> Vec<String> {
-    let (Op::Create | Op::Update, Some(Resource::Sysctl { knob, value })) = (change.op, &change.after)
+    let (Op::Create | Op::Update, Some(Resource::Sysctl { knob, value })) =
+        (change.op, &change.after)
     else {
         return Vec::new();
     };

@@ -23,7 +23,15 @@ pub(super) fn apply(b: &mut LinuxBackend, change: &Change) -> Result<()> {
 }
 
 fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
-    let Resource::Tap { ifname, switch, mac, private, mtu, .. } = r else {
+    let Resource::Tap {
+        ifname,
+        switch,
+        mac,
+        private,
+        mtu,
+        ..
+    } = r
+    else {
         return Ok(());
     };
     let name = ifname.as_str();
@@ -68,7 +76,14 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
 
 /// The tap `want` as the host has it.
 pub(super) fn observe(want: &Resource, host: &HostView) -> Option<Resource> {
-    let Resource::Tap { vm, index, ifname, mtu, .. } = want else {
+    let Resource::Tap {
+        vm,
+        index,
+        ifname,
+        mtu,
+        ..
+    } = want
+    else {
         return None;
     };
     let link = host.link(ifname.as_str())?;
@@ -83,7 +98,10 @@ pub(super) fn observe(want: &Resource, host: &HostView) -> Option<Resource> {
             .master_name(link)
             .and_then(super::ifname)
             .unwrap_or_else(|| ifname.clone()),
-        mac: link.mac.map(model_mac).unwrap_or(jailnet_model::net::Mac([0; 6])),
+        mac: link
+            .mac
+            .map(model_mac)
+            .unwrap_or(jailnet_model::net::Mac([0; 6])),
         private: link.isolated.unwrap_or(false),
         mtu: observed_mtu(*mtu, link.mtu),
     })
@@ -91,15 +109,32 @@ pub(super) fn observe(want: &Resource, host: &HostView) -> Option<Resource> {
 
 pub(super) fn commands(change: &Change) -> Vec<String> {
     match (change.op, &change.before, &change.after) {
-        (Op::Create, _, Some(Resource::Tap { ifname, switch, mac, private, mtu, .. })) => {
+        (
+            Op::Create,
+            _,
+            Some(Resource::Tap {
+                ifname,
+                switch,
+                mac,
+                private,
+                mtu,
+                ..
+            }),
+        ) => {
             let n = LinkRef::Name(ifname.as_str());
-            let mut out = vec![format!("create tap {ifname} (ioctl TUNSETIFF + TUNSETPERSIST)")];
+            let mut out = vec![format!(
+                "create tap {ifname} (ioctl TUNSETIFF + TUNSETPERSIST)"
+            )];
             out.push(Request::set_mac(n, mac_addr(mac)).describe().to_string());
             if let Some(m) = mtu {
                 out.push(Request::set_mtu(n, *m).describe().to_string());
             }
             out.push(format!("set link {ifname} master {switch}"));
-            out.push(Request::set_alias(n, &tag(&change.id)).describe().to_string());
+            out.push(
+                Request::set_alias(n, &tag(&change.id))
+                    .describe()
+                    .to_string(),
+            );
             if *private {
                 out.push(Request::set_port_isolated(n, true).describe().to_string());
             }
@@ -107,7 +142,9 @@ pub(super) fn commands(change: &Change) -> Vec<String> {
             out
         }
         (Op::Delete, Some(Resource::Tap { ifname, .. }), _) => {
-            vec![Request::delete_link(LinkRef::Name(ifname.as_str())).describe().to_string()]
+            vec![Request::delete_link(LinkRef::Name(ifname.as_str()))
+                .describe()
+                .to_string()]
         }
         _ => Vec::new(),
     }

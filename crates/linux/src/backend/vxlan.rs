@@ -23,7 +23,15 @@ pub(super) fn apply(b: &mut LinuxBackend, change: &Change) -> Result<()> {
 }
 
 fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
-    let Resource::Vxlan { ifname, vni, group, dev, remotes, mtu } = r else {
+    let Resource::Vxlan {
+        ifname,
+        vni,
+        group,
+        dev,
+        remotes,
+        mtu,
+    } = r
+    else {
         return Ok(());
     };
     let name = ifname.as_str();
@@ -49,7 +57,11 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
     let rest = (|| -> Result<u32> {
         let index = nl.index_of(LinkRef::Name(name))?;
         let mut reqs = vec![Request::set_alias(index.into(), alias)];
-        reqs.extend(remotes.iter().map(|r| Request::append_fdb(index, MacAddr::ZERO, *r)));
+        reqs.extend(
+            remotes
+                .iter()
+                .map(|r| Request::append_fdb(index, MacAddr::ZERO, *r)),
+        );
         reqs.push(Request::set_up(index.into(), true));
         first_error(nl.execute_batch(reqs))?;
         Ok(index)
@@ -68,7 +80,13 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
 
 /// The vxlan device `want` as the host has it (remotes from its FDB).
 pub(super) fn observe(want: &Resource, host: &HostView) -> Option<Resource> {
-    let Resource::Vxlan { ifname: name, mtu, remotes, .. } = want else {
+    let Resource::Vxlan {
+        ifname: name,
+        mtu,
+        remotes,
+        ..
+    } = want
+    else {
         return None;
     };
     let link = host.link(name.as_str())?;
@@ -83,7 +101,10 @@ pub(super) fn observe(want: &Resource, host: &HostView) -> Option<Resource> {
         ifname: name.clone(),
         vni: info.vni,
         group: info.group,
-        dev: info.dev.and_then(|d| host.by_index(d)).and_then(|l| ifname(&l.name)),
+        dev: info
+            .dev
+            .and_then(|d| host.by_index(d))
+            .and_then(|l| ifname(&l.name)),
         remotes: order_like(remotes, &have),
         mtu: observed_mtu(*mtu, link.mtu),
     })
@@ -91,7 +112,18 @@ pub(super) fn observe(want: &Resource, host: &HostView) -> Option<Resource> {
 
 pub(super) fn commands(change: &Change) -> Vec<String> {
     match (change.op, &change.before, &change.after) {
-        (Op::Create, _, Some(Resource::Vxlan { ifname, vni, group, dev, remotes, mtu })) => {
+        (
+            Op::Create,
+            _,
+            Some(Resource::Vxlan {
+                ifname,
+                vni,
+                group,
+                dev,
+                remotes,
+                mtu,
+            }),
+        ) => {
             let mut line = format!("create vxlan {ifname} id {vni}");
             if let Some(g) = group {
                 line.push_str(&format!(" group {g}"));
@@ -108,13 +140,23 @@ pub(super) fn commands(change: &Change) -> Vec<String> {
             }
             let n = LinkRef::Name(ifname.as_str());
             let mut out = vec![line];
-            out.push(Request::set_alias(n, &tag(&change.id)).describe().to_string());
-            out.extend(remotes.iter().map(|r| format!("append fdb {} dst {r} on {ifname}", MacAddr::ZERO)));
+            out.push(
+                Request::set_alias(n, &tag(&change.id))
+                    .describe()
+                    .to_string(),
+            );
+            out.extend(
+                remotes
+                    .iter()
+                    .map(|r| format!("append fdb {} dst {r} on {ifname}", MacAddr::ZERO)),
+            );
             out.push(Request::set_up(n, true).describe().to_string());
             out
         }
         (Op::Delete, Some(Resource::Vxlan { ifname, .. }), _) => {
-            vec![Request::delete_link(LinkRef::Name(ifname.as_str())).describe().to_string()]
+            vec![Request::delete_link(LinkRef::Name(ifname.as_str()))
+                .describe()
+                .to_string()]
         }
         _ => Vec::new(),
     }
