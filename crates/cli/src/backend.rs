@@ -22,7 +22,11 @@ pub fn open(cli: &Cli) -> Result<Option<Box<dyn Backend>>> {
             host_netns: cli.host_netns.clone(),
             ..LinuxOptions::default()
         })))),
-        _ => Ok(None),
+        BackendKind::Sim => Ok(Some(Box::new(crate::sim::SimBackend::open(&crate::cmd::state_dir(cli))?))),
+        BackendKind::Freebsd => Ok(Some(Box::new(jailnet_freebsd::FreebsdBackend::new(
+            jailnet_host::SystemHost::new(jailnet_host::JailEntry::Jexec),
+        )))),
+        BackendKind::Auto => Ok(None),
     }
 }
 

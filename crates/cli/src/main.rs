@@ -7,12 +7,18 @@ mod cmd;
 mod config;
 mod demo;
 mod engine;
+mod sim;
 mod exit;
 mod state_file;
 
 use clap::Parser;
 
 fn main() {
+    // Die quietly on a closed pipe (`jailnet sim show | head`), like other Unix tools.
+    // SAFETY: setting a signal disposition to its default has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = args::Cli::parse();
     match cmd::run(&cli) {
         Ok(code) => std::process::exit(code),

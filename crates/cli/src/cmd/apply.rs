@@ -23,7 +23,7 @@ pub fn run(cli: &Cli, scope: Scope) -> Result<i32> {
     let mut state = store.load()?;
     let prepared = prepare(&loaded.cfg, &state, be.as_mut(), &scope)?;
     let host = host_name(&loaded.cfg);
-    let n = converge(&prepared, &mut state, be.as_mut(), &scope, &host, &mut |s| store.save(s), !cli.json)?;
+    let n = converge(&prepared, &mut state, be.as_mut(), &scope, &host, &mut |s| store.save(s), !cli.json && stderr_is_terminal())?;
     if cli.json {
         println!("{}", serde_json::json!({"changes": n}));
     } else if n == 0 {
@@ -32,4 +32,10 @@ pub fn run(cli: &Cli, scope: Scope) -> Result<i32> {
         println!("Done: {n} change{} applied.", if n == 1 { "" } else { "s" });
     }
     Ok(0)
+}
+
+/// Progress lines only for a person watching; scripts and logs get the summary.
+fn stderr_is_terminal() -> bool {
+    // SAFETY: isatty only inspects the descriptor.
+    unsafe { libc::isatty(2) == 1 }
 }

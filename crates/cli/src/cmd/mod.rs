@@ -4,6 +4,7 @@ mod apply;
 mod emit;
 mod exec;
 mod plan;
+mod sim;
 mod status;
 mod validate;
 
@@ -21,6 +22,7 @@ pub fn run(cli: &Cli) -> Result<i32> {
         Cmd::Attach { jail } => apply::run(cli, crate::engine::Scope::Attach(jail.clone())),
         Cmd::Detach { jail } => apply::run(cli, crate::engine::Scope::Detach(jail.clone())),
         Cmd::Status => status::run(cli),
+        Cmd::Sim { cmd } => sim::run(cli, cmd),
         Cmd::Exec { jail, cmd } => exec::run(cli, jail, cmd),
         Cmd::Demo => crate::demo::run(cli.json),
         Cmd::Emit { what: crate::args::EmitWhat::JailConf { jail } } => emit::run(cli, jail),
