@@ -1,0 +1,31 @@
+//! Default routes inside a VNET jail: `jexec J route add [-inet6] default GW`, `route
+//! delete [-inet6] default`; a new gateway is delete + add.
+
+use crate::exec::Step;
+use jailnet_host::Invocation;
+use std::net::IpAddr;
+
+fn route(jail: &str, verb: &str, v6: bool, gw: Option<IpAddr>) -> Invocation {
+    let mut a = vec![verb.to_string()];
+    if v6 {
+        a.push("-inet6".into());
+    }
+    a.push("default".into());
+    a.extend(gw.map(|g| g.to_string()));
+    Invocation::new("route", a).in_jail(jail)
+}
+
+pub(crate) fn add(jail: &str, v6: bool, gw: IpAddr) -> Vec<Step> {
+    vec![Step::new(route(jail, "add", v6, Some(gw)))]
+}
+
+pub(crate) fn delete(jail: &str, v6: bool) -> Vec<Step> {
+    vec![Step::new(route(jail, "delete", v6, None))]
+}
+
+pub(crate) fn change(jail: &str, v6: bool, old: IpAddr, new: IpAddr) -> Vec<Step> {
+    vec![
+        Step::new(route(jail, "delete", v6, None)).undo(route(jail, "add", v6, Some(old))),
+        Step::new(route(jail, "add", v6, Some(new))),
+    ]
+}

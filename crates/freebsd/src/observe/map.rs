@@ -1,0 +1,379 @@
+//! [`HostView`] → [`Observed`]: every resource of the scope that exists, valued so that a
+//! host that matches the config diffs empty. Fields the host does not show (`dhcp`,
+//! `slaac`, a vxlan's `vxlandev`, an MTU nobody asked for) are reported as in scope;
+//! address lists that hold the same addresses as in scope keep the scope's order.
+//! Interfaces tagged `description jailnet:ID` are listed in [`Observed::tagged`], and
+//! tagged switches, VLANs, vxlans and taps outside the scope are reported too, so a plan
+//! can remove them.
+
+use super::ifconfig::{IfStatus, VxlanPeer};
+use super::HostView;
+use crate::lower::sysctl_name;
+use crate::TAG_PREFIX;
+use jailnet_model::names::{IfName, JailName};
+use jailnet_model::net::{Cidr, Mac};
+use jailnet_plan::resource::{JailIp, ResolvConf, SwitchImpl};
+use jailnet_plan::{Observed, Resource, ResourceId};
+use std::net::IpAddr;
+
+/// The resources of `scope` found in `v`, plus tagged leftovers.
+pub fn map(v: &HostView, scope: &[&Resource]) -> Observed {
+    let mut o = Observed::default();
+    for i in &v.ifaces {
+        if let Some(id) = i.description().and_then(|d| d.strip_prefix(TAG_PREFIX)) {
+            o.tagged.insert(ResourceId(id.to_string()));
+        }
+    }
+    // Aliases on a switch's interface are theirs, not the switch's.
+    let aliases: Vec<(String, IpAddr)> = scope
+        .iter()
+        .filter_map(|r| match r {
+            Resource::Alias { ifname, cidr, .. } => Some((ifname.to_string(), cidr.addr)),
+            _ => None,
+        })
+        .collect();
+    for r in scope {
+        if let Some(found) = one(v, r, &aliases) {
+            let tagged = o.tagged.contains(&found.id());
+            o.insert(found, tagged);
+        }
+    }
+    for i in &v.ifaces {
+        if let Some(r) = leftover(v, i) {
+            if !o.resources.nodes.contains_key(&r.id()) {
+                o.insert(r, true);
+            }
+        }
+    }
+    o
+}
+
+fn one(v: &HostView, r: &Resource, aliases: &[(String, IpAddr)]) -> Option<Resource> {
+    match r {
+        Resource::Sysctl { knob, .. } => {
+            v.sysctl
+                .get(sysctl_name(*knob))
+                .map(|value| Resource::Sysctl {
+                    knob: *knob,
+                    value: value.clone(),
+                })
+        }
+        Resource::Switch {
+            name,
+            ifname,
+            imp,
+            mtu,
+            addrs,
+        } => {
+            let i = v.iface(ifname.as_str())?;
+            let imp = if i.is_bridge() {
+                SwitchImpl::Bridge
+            } else if *imp == SwitchImpl::Netgraph {
+                SwitchImpl::Netgraph
+            } else {
+                // Not a bridge at all: report it as the other kind, so it is replaced.
+                SwitchImpl::Netgraph
+            };
+            Some(Resource::Switch {
+                name: name.clone(),
+                ifname: ifname.clone(),
+                imp,
+                mtu: mtu_as(*mtu, i.mtu),
+                addrs: addrs_as(addrs, &without(cidrs(i), ifname.as_str(), aliases)),
+            })
+        }
+        Resource::Vlan { ifname, .. } => {
+            let i = v.iface(ifname.as_str())?;
+            let (tag, parent) = i.vlan()?;
+            Some(Resource::Vlan {
+                ifname: ifname.clone(),
+                parent: IfName::new(parent).ok()?,
+                tag,
+            })
+        }
+        Resource::Vxlan {
+            ifname,
+            dev,
+            mtu,
+            remotes,
+            ..
+        } => {
+            let i = v.iface(ifname.as_str())?;
+            let (vni, peer) = i.vxlan()?;
+            let host = |a: &str| {
+                a.rsplit_once(':')
+                    .map_or(a, |(h, _)| h)
+                    .trim_matches(['[', ']'])
+                    .parse::<IpAddr>()
+                    .ok()
+            };
+            let (group, remote) = match &peer {
+                Some((VxlanPeer::Group, a)) => (host(a), None),
+                Some((VxlanPeer::Remote, a)) => (None, host(a)),
+                None => (None, None),
+            };
+            let found: Vec<IpAddr> = remote.into_iter().collect();
+            Some(Resource::Vxlan {
+                ifname: ifname.clone(),
+                vni,
+                group,
+                dev: dev.clone(),
+                remotes: if found.is_empty() && remotes.len() > 1 {
+                    Vec::new()
+                } else {
+                    found
+                },
+                mtu: mtu_as(*mtu, i.mtu),
+            })
+        }
+        Resource::Member { switch, member } => {
+            let b = v.iface(switch.as_str())?;
+            b.members()
+                .iter()
+                .any(|(m, _)| *m == member.as_str())
+                .then(|| r.clone())
+        }
+        Resource::Jail { name, .. } => {
+            let j = v.jail(name.as_str())?;
+            let ip = |mode: &str, addrs: &[String]| match mode {
+                "inherit" => JailIp::Inherit,
+                "new" => JailIp::Addrs(
+                    addrs
+                        .iter()
+                        .filter_map(|a| a.split('/').next()?.parse().ok())
+                        .collect(),
+                ),
+                _ => JailIp::Disable,
+            };
+            let (ip4, ip6) = if j.vnet {
+                (JailIp::Disable, JailIp::Disable)
+            } else {
+                (ip(&j.ip4, &j.ip4_addr), ip(&j.ip6, &j.ip6_addr))
+            };
+            Some(Resource::Jail {
+                name: name.clone(),
+                vnet: j.vnet,
+                ip4,
+                ip6,
+                allow_raw_sockets: j.allow_raw_sockets,
+            })
+        }
+        Resource::Nic { .. } => nic(v, r),
+        Resource::Route { jail, v6, .. } => {
+            let d = v.routes.get(jail.as_str())?;
+            let gateway = if *v6 { d.v6 } else { d.v4 }?;
+            Some(Resource::Route {
+                jail: jail.clone(),
+                v6: *v6,
+                gateway,
+            })
+        }
+        Resource::Alias { ifname, cidr, jail } => {
+            let i = v.iface(ifname.as_str())?;
+            let have = cidrs(i).into_iter().find(|c| c.addr == cidr.addr)?;
+            Some(Resource::Alias {
+                ifname: ifname.clone(),
+                cidr: have,
+                jail: jail.clone(),
+            })
+        }
+        Resource::Tap {
+            vm,
+            index,
+            ifname,
+            mtu,
+            ..
+        } => {
+            let i = v.iface(ifname.as_str())?;
+            Some(tap(v, i, ifname.clone(), vm.clone(), *index, *mtu))
+        }
+        Resource::Resolver { jail, conf } => {
+            let text = v.resolv.get(jail.as_str())?;
+            let same_as_host = v.host_resolv.as_deref() == Some(text.as_str());
+            let conf = if *conf == ResolvConf::Inherit && same_as_host {
+                ResolvConf::Inherit
+            } else {
+                ResolvConf::Lines(text.lines().map(str::to_string).collect())
+            };
+            Some(Resource::Resolver {
+                jail: jail.clone(),
+                conf,
+            })
+        }
+    }
+}
+
+/// A VNET NIC: host end on a bridge, jail end inside the jail.
+fn nic(v: &HostView, r: &Resource) -> Option<Resource> {
+    let Resource::Nic {
+        jail,
+        name,
+        host_ifname,
+        switch,
+        switch_imp,
+        mtu,
+        addrs,
+        dhcp,
+        slaac,
+        ..
+    } = r
+    else {
+        return None;
+    };
+    let inside = v
+        .jail_ifaces
+        .get(jail.as_str())
+        .and_then(|l| l.iter().find(|i| i.name == name.as_str()));
+    let (found_switch, private) = match switch_imp {
+        SwitchImpl::Bridge => {
+            v.iface(host_ifname.as_str())?;
+            match v.bridge_of(host_ifname.as_str()) {
+                Some((b, flags)) => (
+                    IfName::new(&b.name).ok()?,
+                    flags.iter().any(|f| f == "PRIVATE"),
+                ),
+                // On no bridge: a value that can never match, so the NIC is replaced.
+                None => (host_ifname.clone(), false),
+            }
+        }
+        // ng_bridge has no private ports; the eiface lives in the jail.
+        SwitchImpl::Netgraph => (switch.clone(), false),
+    };
+    let Some(inside) = inside else {
+        // The jail end is gone (the jail was recreated): a broken NIC, to be replaced.
+        return Some(Resource::Nic {
+            jail: jail.clone(),
+            name: name.clone(),
+            host_ifname: host_ifname.clone(),
+            switch: found_switch,
+            switch_imp: *switch_imp,
+            mac: Mac([0; 6]),
+            private,
+            mtu: *mtu,
+            addrs: Vec::new(),
+            dhcp: *dhcp,
+            slaac: *slaac,
+        });
+    };
+    Some(Resource::Nic {
+        jail: jail.clone(),
+        name: name.clone(),
+        host_ifname: host_ifname.clone(),
+        switch: found_switch,
+        switch_imp: *switch_imp,
+        mac: inside.ether().unwrap_or(Mac([0; 6])),
+        private,
+        mtu: mtu_as(*mtu, inside.mtu),
+        addrs: addrs_as(addrs, &cidrs(inside)),
+        dhcp: *dhcp,
+        slaac: *slaac,
+    })
+}
+
+fn tap(
+    v: &HostView,
+    i: &IfStatus,
+    ifname: IfName,
+    vm: JailName,
+    index: u16,
+    mtu: Option<u32>,
+) -> Resource {
+    let (switch, private) = match v.bridge_of(&i.name) {
+        Some((b, flags)) => (
+            IfName::new(&b.name).unwrap_or_else(|_| ifname.clone()),
+            flags.iter().any(|f| f == "PRIVATE"),
+        ),
+        None => (ifname.clone(), false),
+    };
+    Resource::Tap {
+        vm,
+        index,
+        ifname,
+        switch,
+        mac: i.ether().unwrap_or(Mac([0; 6])),
+        private,
+        mtu: mtu_as(mtu, i.mtu),
+    }
+}
+
+/// A tagged interface outside the scope, as the resource its tag names.
+fn leftover(v: &HostView, i: &IfStatus) -> Option<Resource> {
+    let id = i.description()?.strip_prefix(TAG_PREFIX)?;
+    let (kind, rest) = id.split_once(':')?;
+    let ifname = IfName::new(&i.name).ok()?;
+    match kind {
+        "switch" if i.is_bridge() => Some(Resource::Switch {
+            name: rest.to_string(),
+            ifname,
+            imp: SwitchImpl::Bridge,
+            mtu: None,
+            addrs: cidrs(i),
+        }),
+        "vlan" => {
+            let (tag, parent) = i.vlan()?;
+            Some(Resource::Vlan {
+                ifname,
+                parent: IfName::new(parent).ok()?,
+                tag,
+            })
+        }
+        "vxlan" => {
+            let (vni, _) = i.vxlan()?;
+            Some(Resource::Vxlan {
+                ifname,
+                vni,
+                group: None,
+                dev: None,
+                remotes: Vec::new(),
+                mtu: None,
+            })
+        }
+        "tap" => {
+            let (vm, index) = rest.split_once('/')?;
+            Some(tap(
+                v,
+                i,
+                ifname,
+                JailName::new(vm).ok()?,
+                index.parse().ok()?,
+                None,
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// Configured addresses (IPv4, then global IPv6) as CIDRs.
+fn cidrs(i: &IfStatus) -> Vec<Cidr> {
+    let v4 = i
+        .inet()
+        .into_iter()
+        .filter_map(|(a, p)| Cidr::new(IpAddr::V4(a), p).ok());
+    let v6 = i
+        .inet6_global()
+        .into_iter()
+        .filter_map(|(a, p)| Cidr::new(IpAddr::V6(a), p).ok());
+    v4.chain(v6).collect()
+}
+
+/// `have` without the addresses that aliases in scope hold on `ifname`.
+fn without(have: Vec<Cidr>, ifname: &str, aliases: &[(String, IpAddr)]) -> Vec<Cidr> {
+    have.into_iter()
+        .filter(|c| !aliases.iter().any(|(i, a)| i == ifname && *a == c.addr))
+        .collect()
+}
+
+/// `have` in the order of `want` when both hold the same addresses.
+fn addrs_as(want: &[Cidr], have: &[Cidr]) -> Vec<Cidr> {
+    let same = want.len() == have.len() && want.iter().all(|w| have.contains(w));
+    if same {
+        want.to_vec()
+    } else {
+        have.to_vec()
+    }
+}
+
+/// An MTU nobody asked for is not drift; one that was asked for is reported as it is.
+fn mtu_as(want: Option<u32>, have: u32) -> Option<u32> {
+    want.map(|_| have)
+}

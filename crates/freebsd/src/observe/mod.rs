@@ -1,0 +1,149 @@
+//! Observing a FreeBSD host: run the few queries the scope needs, parse them into a
+//! [`HostView`], and map that onto [`Resource`] values ([`map`]).
+//!
+//! Queries, at most: `sysctl -n` once for every knob in scope, `ifconfig -a` once, `jls -n`
+//! once, and for each VNET jail in scope one `jexec J ifconfig -a` (when it has NICs in
+//! scope) and one `jexec J netstat -rn` (when it has routes in scope); `jexec J cat
+//! /etc/resolv.conf` per resolver in scope, and the host's resolv.conf once when one of
+//! them inherits it.
+
+pub mod ifconfig;
+pub mod jls;
+mod map;
+pub mod ngctl;
+pub mod route;
+pub mod sysctl;
+
+use crate::error::Error;
+use crate::exec::run;
+use crate::lower::{sysctl_name, RESOLV_CONF};
+use ifconfig::IfStatus;
+use jailnet_host::{Host, Invocation};
+use jailnet_plan::resource::ResolvConf;
+use jailnet_plan::Resource;
+use jls::JailInfo;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use map::map;
+
+/// What the queries returned, parsed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HostView {
+    /// The host's interfaces (`ifconfig -a`).
+    pub ifaces: Vec<IfStatus>,
+    /// Running jails (`jls -n …`).
+    pub jails: Vec<JailInfo>,
+    /// Interfaces inside VNET jails, by jail.
+    pub jail_ifaces: BTreeMap<String, Vec<IfStatus>>,
+    /// Default routes inside VNET jails, by jail.
+    pub routes: BTreeMap<String, route::Defaults>,
+    /// `/etc/resolv.conf` of jails that have one, by jail.
+    pub resolv: BTreeMap<String, String>,
+    /// The host's `/etc/resolv.conf`, when read.
+    pub host_resolv: Option<String>,
+    /// sysctl values by name.
+    pub sysctl: BTreeMap<String, String>,
+}
+
+impl HostView {
+    pub fn iface(&self, name: &str) -> Option<&IfStatus> {
+        self.ifaces.iter().find(|i| i.name == name)
+    }
+
+    pub fn jail(&self, name: &str) -> Option<&JailInfo> {
+        self.jails.iter().find(|j| j.name == name)
+    }
+
+    /// The bridge that has `member`, with the member's flag names.
+    pub fn bridge_of(&self, member: &str) -> Option<(&IfStatus, &[String])> {
+        self.ifaces.iter().find_map(|b| {
+            b.members()
+                .into_iter()
+                .find(|(m, _)| *m == member)
+                .map(|(_, f)| (b, f))
+        })
+    }
+
+    /// `(interface, first IPv4 address)` of every host interface that has one.
+    pub fn local_addrs(&self) -> Vec<(String, String)> {
+        self.ifaces
+            .iter()
+            .filter_map(|i| {
+                i.inet()
+                    .first()
+                    .map(|(a, _)| (i.name.clone(), a.to_string()))
+            })
+            .collect()
+    }
+}
+
+/// Runs the queries `scope` needs and parses them.
+pub fn gather<H: Host + ?Sized>(host: &mut H, scope: &[&Resource]) -> Result<HostView, Error> {
+    let mut v = HostView::default();
+    let knobs: BTreeSet<&'static str> = scope
+        .iter()
+        .filter_map(|r| match r {
+            Resource::Sysctl { knob, .. } => Some(sysctl_name(*knob)),
+            _ => None,
+        })
+        .collect();
+    if !knobs.is_empty() {
+        let keys: Vec<&str> = knobs.into_iter().collect();
+        let mut args = vec!["-n"];
+        args.extend(keys.iter().copied());
+        let out = run(host, &Invocation::new("sysctl", args))?;
+        v.sysctl = sysctl::parse(&keys, &out.stdout)?.into_iter().collect();
+    }
+    v.ifaces = ifconfig::parse(&run(host, &Invocation::new("ifconfig", ["-a"]))?.stdout)?;
+    let jailish = scope.iter().any(|r| r.jail().is_some());
+    if jailish {
+        v.jails = jls::parse(&run(host, &Invocation::new("jls", jls::args()))?.stdout)?;
+    }
+    let mut nic_jails = BTreeSet::new();
+    let mut route_jails = BTreeSet::new();
+    let mut resolv_jails = BTreeSet::new();
+    let mut inherit = false;
+    for r in scope {
+        match r {
+            Resource::Nic { jail, .. } => nic_jails.insert(jail.to_string()),
+            Resource::Route { jail, .. } => route_jails.insert(jail.to_string()),
+            Resource::Resolver { jail, conf } => {
+                inherit |= *conf == ResolvConf::Inherit;
+                resolv_jails.insert(jail.to_string())
+            }
+            _ => false,
+        };
+    }
+    let vnet = |v: &HostView, j: &str| v.jail(j).is_some_and(|x| x.vnet);
+    for j in &nic_jails {
+        if vnet(&v, j) {
+            let out = run(host, &Invocation::new("ifconfig", ["-a"]).in_jail(j))?;
+            v.jail_ifaces
+                .insert(j.clone(), ifconfig::parse(&out.stdout)?);
+        }
+    }
+    for j in &route_jails {
+        if vnet(&v, j) {
+            let out = run(host, &Invocation::new("netstat", ["-rn"]).in_jail(j))?;
+            v.routes.insert(j.clone(), route::parse(&out.stdout));
+        }
+    }
+    for j in &resolv_jails {
+        if v.jail(j).is_some() {
+            // A missing file is an absent resolver, not an error.
+            let out = host.run(&Invocation::new("cat", [RESOLV_CONF]).in_jail(j))?;
+            if out.success() {
+                v.resolv.insert(j.clone(), out.stdout);
+            }
+        }
+    }
+    if inherit && !v.resolv.is_empty() {
+        v.host_resolv = Some(read_host_resolv(host)?);
+    }
+    Ok(v)
+}
+
+/// The host's `/etc/resolv.conf` (`cat`).
+pub fn read_host_resolv<H: Host + ?Sized>(host: &mut H) -> Result<String, Error> {
+    Ok(run(host, &Invocation::new("cat", [RESOLV_CONF]))?.stdout)
+}

@@ -1,0 +1,187 @@
+//! Shared helpers for the simulator tests: load an example, build the simulated host it
+//! expects (interfaces the config uses but jailnet does not create), and run `up`/`down`.
+
+#![allow(dead_code)]
+
+use jailnet_freebsd::FreebsdBackend;
+use jailnet_freebsd_sim::SimHost;
+use jailnet_host::Host;
+use jailnet_model::alloc::{allocate, Allocations};
+use jailnet_plan::resource::SwitchImpl;
+use jailnet_plan::{apply, desired, diff, ApplyError, Backend, Graph, Plan, Resource, State};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+pub struct Example {
+    pub name: String,
+    pub graph: Graph,
+    pub alloc: Allocations,
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every `examples/*.toml`, sorted by name.
+pub fn examples() -> Vec<Example> {
+    let dir = root().join("../../examples");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    paths.iter().map(|p| load(p)).collect()
+}
+
+pub fn load(path: &std::path::Path) -> Example {
+    let text = std::fs::read_to_string(path).unwrap();
+    let (cfg, diags) = jailnet_model::check(&text);
+    assert!(
+        diags.is_empty(),
+        "{}",
+        diags.render(&path.display().to_string(), &text)
+    );
+    let alloc = allocate(&cfg, "testhost", &Default::default()).unwrap();
+    let graph = desired(&cfg, &alloc).unwrap();
+    let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+    Example { name, graph, alloc }
+}
+
+/// Why an example cannot run on the simulator, if it cannot.
+pub fn unsupported(ex: &Example) -> Option<&'static str> {
+    let netgraph = ex.graph.nodes.values().any(|r| {
+        matches!(
+            r,
+            Resource::Switch {
+                imp: SwitchImpl::Netgraph,
+                ..
+            } | Resource::Nic {
+                switch_imp: SwitchImpl::Netgraph,
+                ..
+            }
+        )
+    });
+    netgraph.then_some("netgraph switches are not lowered by the FreeBSD backend yet")
+}
+
+/// A fresh simulated host with every interface the example uses but does not create:
+/// physical NICs, `lo1`, a vlan to alias on, a manual bridge.
+pub fn base_host(ex: &Example) -> SimHost {
+    let made: BTreeSet<String> = ex
+        .graph
+        .nodes
+        .values()
+        .filter_map(|r| r.host_ifname())
+        .map(|i| i.to_string())
+        .collect();
+    let mut needed: BTreeSet<String> = BTreeSet::new();
+    for r in ex.graph.nodes.values() {
+        match r {
+            Resource::Member { switch, member } => {
+                needed.insert(switch.to_string());
+                needed.insert(member.to_string());
+            }
+            Resource::Vlan { parent, .. } => {
+                needed.insert(parent.to_string());
+            }
+            Resource::Vxlan { dev: Some(d), .. } => {
+                needed.insert(d.to_string());
+            }
+            Resource::Alias { ifname, .. } => {
+                needed.insert(ifname.to_string());
+            }
+            Resource::Nic { switch, .. } | Resource::Tap { switch, .. } => {
+                needed.insert(switch.to_string());
+            }
+            _ => {}
+        }
+    }
+    let mut h = SimHost::fresh();
+    // Parents first: `em0.101` needs `em0`.
+    let mut todo: Vec<String> = needed.into_iter().filter(|n| !made.contains(n)).collect();
+    todo.sort_by_key(|n| n.contains('.'));
+    for (i, name) in todo.iter().enumerate() {
+        if h.iface(&jailnet_freebsd_sim::VnetId::Host, name).is_some() {
+            continue;
+        }
+        let cloned = name.starts_with("lo") || name.starts_with("bridge") || name.contains('.');
+        if cloned {
+            let o = h.sh("ifconfig", &[name.as_str(), "create", "up"]);
+            assert!(o.success(), "ifconfig {name} create: {}", o.stderr);
+        } else {
+            h = h
+                .with_nic(name, &format!("58:9c:fc:00:01:{:02x}", i + 1))
+                .unwrap();
+        }
+    }
+    h
+}
+
+/// observe → diff → Plan, for `graph` (plus what the state owns).
+pub fn plan<B: Backend>(b: &mut B, graph: &Graph, state: &State) -> Plan {
+    let scope: Vec<&Resource> = graph.nodes.values().chain(state.scope()).collect();
+    let observed = b.observe(&scope).unwrap();
+    diff(graph, &observed, state)
+}
+
+/// observe → diff → apply.
+pub fn up<B: Backend>(b: &mut B, graph: &Graph, state: &mut State) -> Result<Plan, ApplyError> {
+    let p = plan(b, graph, state);
+    apply(&p, b, state, &mut |_, _| {})?;
+    Ok(p)
+}
+
+pub fn backend<H: Host>(h: H) -> FreebsdBackend<H> {
+    FreebsdBackend::new(h)
+}
+
+pub fn state_for(ex: &Example) -> State {
+    State {
+        allocations: ex.alloc.clone(),
+        ..State::default()
+    }
+}
+
+/// The simulator reports `ip4=inherit` jails as `ip4=disable` in `jls` (its `ipmode`
+/// ignores the `ip4` parameter), so such jails look changed after `up`. True when that is
+/// all `plan` would change; the caller then says so instead of failing.
+pub fn only_inherit_deviation(ex: &Example, plan: &Plan) -> bool {
+    use jailnet_plan::resource::JailIp;
+    let inherit: BTreeSet<String> = ex
+        .graph
+        .nodes
+        .values()
+        .filter_map(|r| match r {
+            Resource::Jail { name, ip4, ip6, .. }
+                if *ip4 == JailIp::Inherit || *ip6 == JailIp::Inherit =>
+            {
+                Some(name.to_string())
+            }
+            _ => None,
+        })
+        .collect();
+    !plan.is_empty()
+        && plan.changes.iter().all(|c| {
+            c.resource()
+                .and_then(Resource::jail)
+                .is_some_and(|j| inherit.contains(j.as_str()))
+        })
+}
+
+/// Asserts `plan` is empty, tolerating only the simulator's `ip4=inherit` deviation.
+pub fn assert_converged(ex: &Example, plan: &Plan, what: &str) {
+    if only_inherit_deviation(ex, plan) {
+        eprintln!(
+            "SKIP {} {what}: the simulator's jls shows ip4=inherit jails as ip4=disable",
+            ex.name
+        );
+        return;
+    }
+    assert!(
+        plan.is_empty(),
+        "{} {what}: not converged:\n{}",
+        ex.name,
+        plan.render_text()
+    );
+}
