@@ -36,6 +36,7 @@ pub mod error;
 pub mod fdb;
 pub mod link;
 pub mod netns;
+pub mod nft;
 pub mod route;
 pub mod sysctl;
 pub mod tap;

@@ -149,12 +149,13 @@ impl Graph {
 fn rank(r: &Resource) -> u8 {
     match r {
         Resource::Sysctl { .. } => 0,
-        Resource::Vlan { .. } | Resource::Vxlan { .. } => 1,
+        Resource::Vlan { .. } | Resource::Vxlan { .. } | Resource::Loopback { .. } => 1,
         Resource::Switch { .. } => 2,
         Resource::Member { .. } | Resource::Alias { .. } => 3,
         Resource::Jail { .. } => 4,
         Resource::Nic { .. } | Resource::Tap { .. } => 5,
         Resource::Route { .. } | Resource::Resolver { .. } => 6,
+        Resource::Firewall { .. } => 7,
     }
 }
 
@@ -188,6 +189,21 @@ fn dependencies(
                 .collect()
         }
         Resource::Resolver { jail: j, .. } => vec![jail(j)],
+        Resource::Firewall { anchor, .. } => {
+            // Rules name addresses, not interfaces: load a firewall after what carries
+            // its addresses, and remove it first.
+            let owner = anchor.split_once('-').map_or("", |(_, o)| o);
+            all.iter()
+                .filter(|(_, r)| match r {
+                    Resource::Switch { name, .. } => name == owner,
+                    Resource::Nic { jail, .. } | Resource::Alias { jail, .. } => {
+                        jail.as_str() == owner
+                    }
+                    _ => false,
+                })
+                .map(|(id, _)| id.clone())
+                .collect()
+        }
         Resource::Jail {
             name, vnet: false, ..
         } => all
@@ -269,6 +285,8 @@ pub fn desired(cfg: &Config, alloc: &Allocations) -> Result<Graph, MissingAlloca
     for j in cfg.jails.values() {
         jail(cfg, alloc, j, &mut g)?;
     }
+    let resolved = g.clone();
+    crate::firewall::rules(cfg, &resolved, &mut g);
     for vm in cfg.vms.values() {
         for (i, nic) in vm.nics.iter().enumerate() {
             let key = nic_key("vm", vm.name.as_str(), &i.to_string());
@@ -323,6 +341,11 @@ fn jail(
     for ip in [&j.ip4, &j.ip6] {
         if let SharedIp::Aliases(list) = ip {
             for a in list {
+                if is_extra_loopback(a.ifname.as_str())
+                    && !cfg.switches.values().any(|s| s.ifname == a.ifname)
+                {
+                    g.insert(Resource::Loopback { ifname: a.ifname.clone() });
+                }
                 g.insert(Resource::Alias {
                     ifname: a.ifname.clone(),
                     cidr: a.cidr,
@@ -415,4 +438,11 @@ fn jail(
         }),
     }
     Ok(())
+}
+
+/// `lo1`, `lo2`, …: a loopback jailnet makes when aliases need it (never `lo0`).
+pub fn is_extra_loopback(name: &str) -> bool {
+    name.strip_prefix("lo").is_some_and(|n| {
+        !n.is_empty() && !n.starts_with('0') && n.chars().all(|c| c.is_ascii_digit())
+    })
 }

@@ -15,6 +15,8 @@
 
 pub mod apply;
 pub mod diff;
+pub mod doctor;
+pub mod firewall;
 pub mod graph;
 pub mod plan;
 pub mod resource;

@@ -1,6 +1,7 @@
 //! The resources jailnet manages on a host, with their identity, dependencies and summary.
 //! Backends realize and observe exactly these; nothing here knows how.
 
+use jailnet_model::config::Proto;
 use jailnet_model::names::{IfName, JailName};
 use jailnet_model::net::{Cidr, Mac};
 use serde::{Deserialize, Serialize};
@@ -84,6 +85,9 @@ pub enum Resource {
         remotes: Vec<IpAddr>,
         mtu: Option<u32>,
     },
+    /// An extra loopback interface (`lo1`, …) that shared-IP jails' aliases live on (the
+    /// seed 004 pattern: jails on `lo1` reached through pf NAT and rdr).
+    Loopback { ifname: IfName },
     /// An interface bridged into a switch (an uplink). Never private.
     Member { switch: IfName, member: IfName },
     /// A jail (VNET: its own network stack) that jailnet creates when missing.
@@ -132,6 +136,45 @@ pub enum Resource {
     },
     /// The jail's resolv.conf.
     Resolver { jail: JailName, conf: ResolvConf },
+    /// A packet-filter ruleset jailnet owns: pf anchor `jailnet/<anchor>` on FreeBSD, a
+    /// group of rules in table `inet jailnet` on Linux. One per NAT switch (`nat-SWITCH`),
+    /// per NAT shared-IP jail (`nat-JAIL`) and per jail with exposed ports (`rdr-JAIL`).
+    Firewall { anchor: String, rules: Vec<FwRule> },
+}
+
+/// One packet-filter rule, in terms both pf and nftables express.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum FwRule {
+    /// Outbound NAT: traffic from subnet `from` leaving through `out` takes `out`'s
+    /// current address (pf `nat on OUT from FROM to any -> (OUT:0)`, nft masquerade).
+    Nat { from: Cidr, out: IfName },
+    /// Port forward: `proto` traffic arriving on `on` for `dst` (any of `on`'s addresses
+    /// when `None`) port `port` goes to `to`:`to_port`. Never `rdr pass`: a separate
+    /// [`FwRule::Pass`] lets it through the filter.
+    Rdr {
+        on: IfName,
+        proto: Proto,
+        dst: Option<IpAddr>,
+        port: u16,
+        to: IpAddr,
+        to_port: u16,
+    },
+    /// Let redirected traffic to `to`:`port` pass the filter.
+    Pass { proto: Proto, to: IpAddr, port: u16 },
+}
+
+impl fmt::Display for FwRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FwRule::Nat { from, out } => write!(f, "nat {from} out {out}"),
+            FwRule::Rdr { on, proto, dst, port, to, to_port } => {
+                let dst = dst.map_or_else(|| format!("({on})"), |d| d.to_string());
+                write!(f, "rdr {proto} {dst}:{port} -> {to}:{to_port}")
+            }
+            FwRule::Pass { proto, to, port } => write!(f, "pass {proto} to {to}:{port}"),
+        }
+    }
 }
 
 impl Resource {
@@ -140,6 +183,7 @@ impl Resource {
             Resource::Sysctl { knob, .. } => format!("sysctl:{knob}"),
             Resource::Switch { name, .. } => format!("switch:{name}"),
             Resource::Vlan { ifname, .. } => format!("vlan:{ifname}"),
+            Resource::Loopback { ifname } => format!("loopback:{ifname}"),
             Resource::Vxlan { ifname, .. } => format!("vxlan:{ifname}"),
             Resource::Member { switch, member } => format!("member:{switch}/{member}"),
             Resource::Jail { name, .. } => format!("jail:{name}"),
@@ -150,6 +194,7 @@ impl Resource {
             Resource::Alias { ifname, cidr, .. } => format!("alias:{ifname}/{}", cidr.addr),
             Resource::Tap { vm, index, .. } => format!("tap:{vm}/{index}"),
             Resource::Resolver { jail, .. } => format!("resolver:{jail}"),
+            Resource::Firewall { anchor, .. } => format!("firewall:{anchor}"),
         })
     }
 
@@ -159,6 +204,7 @@ impl Resource {
             Resource::Sysctl { .. } => "sysctl",
             Resource::Switch { .. } => "switch",
             Resource::Vlan { .. } => "vlan",
+            Resource::Loopback { .. } => "loopback",
             Resource::Vxlan { .. } => "vxlan",
             Resource::Member { .. } => "member",
             Resource::Jail { .. } => "jail",
@@ -167,6 +213,7 @@ impl Resource {
             Resource::Alias { .. } => "alias",
             Resource::Tap { .. } => "tap",
             Resource::Resolver { .. } => "resolver",
+            Resource::Firewall { .. } => "firewall",
         }
     }
 
@@ -187,6 +234,7 @@ impl Resource {
         match self {
             Resource::Switch { ifname, .. }
             | Resource::Vlan { ifname, .. }
+            | Resource::Loopback { ifname }
             | Resource::Vxlan { ifname, .. }
             | Resource::Tap { ifname, .. } => Some(ifname),
             Resource::Nic { host_ifname, .. } => Some(host_ifname),
@@ -199,7 +247,9 @@ impl Resource {
     pub fn updatable_from(&self, old: &Resource) -> bool {
         use Resource::*;
         match (old, self) {
-            (Sysctl { .. }, Sysctl { .. }) | (Resolver { .. }, Resolver { .. }) => true,
+            (Sysctl { .. }, Sysctl { .. })
+            | (Resolver { .. }, Resolver { .. })
+            | (Firewall { .. }, Firewall { .. }) => true,
             (
                 Switch {
                     ifname: a, imp: ia, ..
@@ -258,6 +308,7 @@ impl Resource {
                 };
                 format!("{imp:?} {ifname}{a}{}", mtu(m)).to_lowercase()
             }
+            Resource::Loopback { ifname } => format!("{ifname}: loopback for shared-IP aliases"),
             Resource::Vlan {
                 ifname,
                 parent,
@@ -349,6 +400,10 @@ impl Resource {
                     mtu(m)
                 )
             }
+            Resource::Firewall { anchor, rules } => format!(
+                "jailnet/{anchor}: {}",
+                rules.iter().map(|r| r.to_string()).collect::<Vec<_>>().join("; ")
+            ),
             Resource::Resolver { jail, conf } => match conf {
                 ResolvConf::Inherit => format!("{jail}: copy of the host's resolv.conf"),
                 ResolvConf::Lines(l) => format!("{jail}: {}", l.join("; ")),

@@ -102,6 +102,13 @@ fn create(r: &Resource, ctx: &Ctx) -> Result<Vec<Step>, Error> {
             r.id()
         ))),
         Resource::Vlan { .. } => Ok(vlan::create(r, ctx)),
+        Resource::Loopback { ifname } => {
+            // `ifconfig lo1 create …` (seed 004's loopback for shared-IP jails).
+            let mut words = vec![ifname.to_string(), "create".into()];
+            words.extend(tag(r));
+            words.push("up".into());
+            Ok(vec![Step::new(ifconfig(words))])
+        }
         Resource::Vxlan { .. } => vxlan::create(r, ctx),
         Resource::Member { switch, member } => Ok(member::create(switch.as_str(), member.as_str())),
         Resource::Jail { .. } => Ok(jail::create(r)),
@@ -110,6 +117,7 @@ fn create(r: &Resource, ctx: &Ctx) -> Result<Vec<Step>, Error> {
         Resource::Alias { ifname, cidr, .. } => Ok(alias::add(ifname.as_str(), cidr)),
         Resource::Tap { .. } => Ok(tap::create(r, ctx)),
         Resource::Resolver { jail, conf } => Ok(resolver::write(jail.as_str(), conf, ctx)),
+        Resource::Firewall { .. } => Err(Error::Unsupported(format!("{}: pf anchors are not lowered yet", r.id()))),
     }
 }
 
@@ -132,13 +140,18 @@ fn delete(r: &Resource) -> Result<Vec<Step>, Error> {
         | Resource::Vxlan { ifname, .. } => {
             vec![destroy(ifname.as_str())]
         }
-        Resource::Tap { ifname, .. } => vec![destroy(ifname.as_str())],
+        Resource::Tap { ifname, .. } | Resource::Loopback { ifname } => {
+            vec![destroy(ifname.as_str())]
+        }
         Resource::Nic { host_ifname, .. } => vec![destroy(host_ifname.as_str())],
         Resource::Member { switch, member } => member::delete(switch.as_str(), member.as_str()),
         Resource::Jail { name, .. } => jail::remove(name.as_str()),
         Resource::Route { jail, v6, .. } => route::delete(jail.as_str(), *v6),
         Resource::Alias { ifname, cidr, .. } => alias::delete(ifname.as_str(), cidr),
         Resource::Resolver { jail, .. } => resolver::remove(jail.as_str()),
+        Resource::Firewall { .. } => {
+            return Err(Error::Unsupported(format!("{}: pf anchors are not lowered yet", r.id())))
+        }
     })
 }
 

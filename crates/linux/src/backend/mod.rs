@@ -14,7 +14,9 @@
 //! holds that kind's apply, observe and command description.
 
 mod alias;
+mod firewall;
 mod jail;
+mod loopback;
 mod member;
 mod nic;
 mod observe;
@@ -71,6 +73,11 @@ pub struct LinuxBackend {
     index: HashMap<String, u32>,
     /// Whether `index` holds a full dump.
     indexed: bool,
+    /// Firewall resources that should be in table `inet jailnet` (from observe, then
+    /// changed by apply); written whole at commit.
+    fw: std::collections::BTreeMap<ResourceId, Resource>,
+    /// Whether `fw` changed since the table was last written.
+    fw_dirty: bool,
 }
 
 impl Default for LinuxOptions {
@@ -105,6 +112,8 @@ impl LinuxBackend {
             jails: HashMap::new(),
             index: HashMap::new(),
             indexed: false,
+            fw: std::collections::BTreeMap::new(),
+            fw_dirty: false,
         }
     }
 
@@ -229,6 +238,8 @@ impl LinuxBackend {
             Resource::Alias { .. } => alias::apply(self, change),
             Resource::Tap { .. } => tap::apply(self, change),
             Resource::Resolver { .. } => resolver::apply(self, change),
+            Resource::Firewall { .. } => firewall::apply(self, change),
+            Resource::Loopback { .. } => loopback::apply(self, change),
         }
     }
 }
@@ -248,6 +259,10 @@ impl Backend for LinuxBackend {
         };
         self.dispatch(change, r)
             .map_err(|e| BackendError(format!("{} {}: {e}", verb(change.op), change.id)))
+    }
+
+    fn commit(&mut self) -> std::result::Result<(), BackendError> {
+        firewall::commit(self).map_err(|e| BackendError(format!("commit firewall: {e}")))
     }
 
     fn commands(&self, change: &Change) -> Vec<String> {
@@ -271,6 +286,8 @@ impl Backend for LinuxBackend {
             Resource::Alias { .. } => alias::commands(change),
             Resource::Tap { .. } => tap::commands(change),
             Resource::Resolver { .. } => resolver::commands(self, change),
+            Resource::Firewall { .. } => firewall::commands(change),
+            Resource::Loopback { .. } => loopback::commands(change),
         }
     }
 }

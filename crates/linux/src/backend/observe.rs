@@ -177,6 +177,7 @@ pub(super) fn observe(b: &mut LinuxBackend, scope: &[&Resource]) -> Result<Obser
             o.insert(have, t);
         }
     }
+    super::firewall::observe(b, scope, &mut o)?;
     for (id, i) in &tagged {
         o.tagged.insert(id.clone());
         if o.resources.get(id).is_some() {
@@ -213,6 +214,9 @@ fn observe_one(b: &mut LinuxBackend, want: &Resource, v: &Views) -> Result<Optio
         Resource::Alias { .. } => alias::observe(want, &v.host),
         Resource::Tap { .. } => tap::observe(want, &v.host),
         Resource::Resolver { .. } => resolver::observe(b, want)?,
+        // Observed all at once by `firewall::observe`.
+        Resource::Firewall { .. } => None,
+        Resource::Loopback { .. } => super::loopback::observe(want, &v.host),
     })
 }
 

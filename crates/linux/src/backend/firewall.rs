@@ -1,0 +1,147 @@
+//! Firewall resources on Linux: kept in memory while a plan is applied, then written as
+//! the whole `inet jailnet` table in ONE `nft -f -` transaction at commit. Observed by
+//! listing only jailnet's own table and checking each resource's tagged rules.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+use jailnet_host::{Host, Invocation, JailEntry, SystemHost};
+use jailnet_plan::resource::FwRule;
+use jailnet_plan::{Change, Observed, Op, Resource};
+
+use super::LinuxBackend;
+use crate::error::{Error, Result};
+use crate::nft;
+
+/// Run `nft` with `args` (and `stdin`) in the host namespace.
+fn run_nft(b: &LinuxBackend, args: &[&str], stdin: Option<String>) -> Result<jailnet_host::Output> {
+    let mut inv = Invocation::new("nft", args.iter().copied());
+    if let Some(ns) = &b.opts.host_netns {
+        inv = inv.in_jail(ns);
+    }
+    if let Some(s) = stdin {
+        inv = inv.with_stdin(s);
+    }
+    SystemHost::new(JailEntry::Netns).run(&inv).map_err(|e| Error::Invalid {
+        op: format!("run {inv}"),
+        reason: format!("{e} (is the nftables package installed?)"),
+    })
+}
+
+/// Look at table `inet jailnet` for the firewall resources in `scope`: report those whose
+/// rules are all there and unchanged as they are, others that have rules as changed, and
+/// remember what is loaded so commit can rewrite the table whole.
+pub(super) fn observe(b: &mut LinuxBackend, scope: &[&Resource], o: &mut Observed) -> Result<()> {
+    let wanted: Vec<&Resource> = scope.iter().copied().filter(|r| matches!(r, Resource::Firewall { .. })).collect();
+    b.fw.clear();
+    b.fw_dirty = false;
+    let out = match run_nft(b, &["-j", "list", "table", "inet", nft::TABLE], None) {
+        Ok(out) => out,
+        // Without nft there can be no jailnet table; that only matters when rules are
+        // wanted.
+        Err(_) if wanted.is_empty() => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let tags = if out.success() { nft::observed_tags(&out.stdout) } else { None };
+    let Some(tags) = tags else {
+        return Ok(());
+    };
+    for id in tags.keys() {
+        o.tagged.insert(id.clone());
+    }
+    for r in wanted {
+        let id = r.id();
+        let Some(seen) = tags.get(&id) else { continue };
+        let Resource::Firewall { anchor, rules } = r else { continue };
+        let hash = nft::tag(r);
+        let hash = hash.rsplit(' ').next().unwrap_or_default().to_string();
+        let intact = seen.len() == 1 && seen.get(&hash) == Some(&nft::rule_count(rules));
+        b.fw.insert(id, r.clone());
+        if intact {
+            o.insert(r.clone(), true);
+        } else {
+            // Rules are there but not these: report a value that differs, so the plan
+            // rewrites them.
+            o.insert(Resource::Firewall { anchor: anchor.clone(), rules: Vec::new() }, true);
+        }
+    }
+    Ok(())
+}
+
+/// Record a firewall change; nothing reaches the kernel until [`commit`].
+pub(super) fn apply(b: &mut LinuxBackend, change: &Change) -> Result<()> {
+    match (change.op, &change.after) {
+        (Op::Delete, _) => {
+            b.fw.remove(&change.id);
+        }
+        (_, Some(after)) => {
+            b.fw.insert(change.id.clone(), after.clone());
+        }
+        _ => {}
+    }
+    b.fw_dirty = true;
+    Ok(())
+}
+
+/// Write the whole table in one transaction, if anything changed.
+pub(super) fn commit(b: &mut LinuxBackend) -> Result<()> {
+    if !b.fw_dirty {
+        return Ok(());
+    }
+    let uplinks: BTreeSet<String> = b
+        .fw
+        .values()
+        .flat_map(|r| match r {
+            Resource::Firewall { rules, .. } => rules
+                .iter()
+                .filter_map(|x| match x {
+                    FwRule::Rdr { on, dst: None, .. } => Some(on.to_string()),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+            _ => Vec::new(),
+        })
+        .collect();
+    let mut addrs: BTreeMap<String, Vec<IpAddr>> = BTreeMap::new();
+    if !uplinks.is_empty() {
+        let conn = b.host()?;
+        let links = conn.nl.links()?;
+        let all = conn.nl.addresses()?;
+        for l in links.iter().filter(|l| uplinks.contains(&l.name)) {
+            let v: Vec<IpAddr> = all
+                .iter()
+                .filter(|a| a.index == l.index)
+                .map(|a| a.addr)
+                .filter(|a| !matches!(a, IpAddr::V6(v) if (v.segments()[0] & 0xffc0) == 0xfe80))
+                .collect();
+            addrs.insert(l.name.clone(), v);
+        }
+    }
+    let list: Vec<&Resource> = b.fw.values().collect();
+    let script = nft::render(&list, &addrs);
+    let out = run_nft(b, &["-f", "-"], Some(script))?;
+    if !out.success() {
+        return Err(Error::Invalid {
+            op: "load table inet jailnet (nft -f -)".into(),
+            reason: out.stderr.trim().to_string(),
+        });
+    }
+    b.fw_dirty = false;
+    Ok(())
+}
+
+/// What a firewall change will do, for `plan --commands`.
+pub(super) fn commands(change: &Change) -> Vec<String> {
+    let what = change
+        .resource()
+        .map(|r| r.summary())
+        .unwrap_or_default();
+    vec![format!(
+        "nft -f - (table inet jailnet rewritten once per apply): {} {what}",
+        match change.op {
+            Op::Create => "add",
+            Op::Update => "replace",
+            Op::Delete => "remove",
+        }
+    )]
+}
