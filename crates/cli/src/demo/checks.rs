@@ -36,55 +36,66 @@ pub fn ping(ns: &str, who: &str, addr: &str, reach: bool) -> Check {
     }
 }
 
-/// A TCP connection from namespace `from` to a listener in namespace `to` on `addr`:
-/// the server sends a greeting, the client must read it.
-pub fn tcp(from: &str, to: &str, who: &str, addr: SocketAddr, reach: bool) -> Check {
-    let seen = match tcp_exchange(from, to, addr) {
-        Ok(s) => s,
-        Err(e) => e,
+/// A TCP connection from namespace `from` to a listener in namespace `to` on `listen`,
+/// dialled at `dial`: the server sends a greeting, the client must read it.
+pub fn tcp(from: &str, to: &str, who: &str, listen: SocketAddr, dial: SocketAddr, reach: bool) -> Check {
+    let seen = match tcp_exchange(from, to, listen, dial) {
+        Ok(Some(_)) => "greeting received".to_string(),
+        Ok(None) => "no connection".to_string(),
+        Err(e) => format!("error: {e}"),
     };
-    let ok = (seen == "greeting received") == reach;
+    let ok = (seen == "greeting received") == reach && !seen.starts_with("error");
     Check {
-        tried: format!("tcp {who} -> {addr}"),
+        tried: format!("tcp {who} -> {dial}"),
         expected: if reach { "greeting received" } else { "no connection" },
         seen,
         ok,
     }
 }
 
-fn tcp_exchange(from: &str, to: &str, addr: SocketAddr) -> Result<String, String> {
+/// Like [`tcp`], but the check is on the source address the server saw (NAT).
+pub fn tcp_source(from: &str, to: &str, who: &str, addr: SocketAddr, expected: &'static str) -> Check {
+    let seen = match tcp_exchange(from, to, addr, addr) {
+        Ok(Some(peer)) => peer.to_string(),
+        Ok(None) => "no connection".to_string(),
+        Err(e) => format!("error: {e}"),
+    };
+    let ok = seen == expected;
+    Check { tried: format!("tcp {who} -> {addr}, source seen by server"), expected, seen, ok }
+}
+
+fn tcp_exchange(from: &str, to: &str, listen: SocketAddr, dial: SocketAddr) -> Result<Option<std::net::IpAddr>, String> {
     let server_ns = Netns::open(to).map_err(|e| e.to_string())?;
     let listener = server_ns
-        .run(move || TcpListener::bind(addr))
+        .run(move || TcpListener::bind(listen))
         .map_err(|e| e.to_string())?
-        .map_err(|e| format!("cannot listen: {e}"))?;
-    listener.set_nonblocking(false).map_err(|e| e.to_string())?;
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
     let server = std::thread::spawn(move || {
-        if let Ok((mut s, _)) = listener.accept() {
-            let _ = s.write_all(b"hello from jailnet\n");
+        for _ in 0..80 {
+            if let Ok((mut s, peer)) = listener.accept() {
+                let _ = s.write_all(b"hello from jailnet\n");
+                return Some(peer.ip());
+            }
+            std::thread::sleep(Duration::from_millis(25));
         }
+        None
     });
     let client_ns = Netns::open(from).map_err(|e| e.to_string())?;
     let got = client_ns
         .run(move || -> std::io::Result<String> {
-            let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(1))?;
+            let mut s = TcpStream::connect_timeout(&dial, Duration::from_secs(1))?;
             s.set_read_timeout(Some(Duration::from_secs(2)))?;
             let mut buf = String::new();
             s.read_to_string(&mut buf)?;
             Ok(buf)
         })
         .map_err(|e| e.to_string())?;
-    let seen = match got {
-        Ok(b) if b == "hello from jailnet\n" => Ok("greeting received".to_string()),
-        Ok(b) => Ok(format!("unexpected data {b:?}")),
-        Err(_) => Ok("no connection".to_string()),
-    };
-    if seen.as_deref() == Ok("no connection") {
-        // Unblock the accept so the thread ends.
-        let _ = server_ns.run(move || TcpStream::connect_timeout(&addr, Duration::from_millis(200)));
-    }
-    let _ = server.join();
-    seen
+    let peer = server.join().map_err(|_| "server thread failed".to_string())?;
+    Ok(match got {
+        Ok(b) if b == "hello from jailnet\n" => peer,
+        _ => None,
+    })
 }
 
 /// A fact about the topology, checked by the demo itself.

@@ -9,7 +9,7 @@ mod sandbox;
 use crate::engine::{converge, prepare, Scope};
 use crate::exit::Invalid;
 use anyhow::{Context, Result};
-use checks::{fact, ping, tcp, Check};
+use checks::{fact, ping, tcp, tcp_source, Check};
 use jailnet_linux::{LinuxBackend, LinuxOptions};
 use jailnet_plan::State;
 use sandbox::Sandbox;
@@ -50,12 +50,23 @@ pub fn run(json: bool) -> Result<i32> {
     results.push(ping(&ns("web1"), "web1", "10.88.1.1", true));
     results.push(ping(&ns("web1"), "web1", "10.88.1.11", true));
     results.push(ping(&ns("web1"), "web1", "fd00:88:1::11", true));
-    results.push(tcp(&ns("web1"), &ns("web2"), "web1", "10.88.1.11:80".parse()?, true));
+    results.push(tcp(&ns("web1"), &ns("web2"), "web1", "0.0.0.0:80".parse()?, "10.88.1.11:80".parse()?, true));
     results.push(ping(&ns("app"), "app", "10.88.1.10", true));
     results.push(ping(&ns("dmz1"), "dmz1 (private switch)", "10.88.2.1", true));
     results.push(ping(&ns("dmz1"), "dmz1 (private switch)", "10.88.2.11", false));
-    results.push(tcp(&ns("dmz1"), &ns("dmz2"), "dmz1 (private switch)", "10.88.2.11:22".parse()?, false));
+    results.push(tcp(&ns("dmz1"), &ns("dmz2"), "dmz1 (private switch)", "0.0.0.0:22".parse()?, "10.88.2.11:22".parse()?, false));
     results.push(ping(&ns("web1"), "web1 (other switch, routed)", "10.88.2.10", true));
+    // NAT and port forwarding (table inet jailnet).
+    let internet = format!("{}:9000", sandbox::INTERNET_ADDR).parse()?;
+    results.push(ping(&ns("dmz1"), "dmz1 -> internet (NAT)", sandbox::INTERNET_ADDR, true));
+    results.push(tcp_source(&ns("web2"), &sb.upstream, "web2 -> internet (NAT)", internet, sandbox::HOST_UPLINK));
+    let exposed = format!("{}:8080", sandbox::HOST_UPLINK).parse()?;
+    let any80 = "0.0.0.0:80".parse()?;
+    results.push(tcp(&sb.upstream, &ns("web1"), "upstream (expose tcp/8080:80)", any80, exposed, true));
+    results.push(tcp(&sb.host, &ns("web1"), "host itself (hairpin)", any80, exposed, true));
+    results.push(tcp(&ns("web2"), &ns("web1"), "web2 via the uplink (hairpin)", any80, exposed, true));
+    let closed = format!("{}:81", sandbox::HOST_UPLINK).parse()?;
+    results.push(tcp(&sb.upstream, &ns("web1"), "upstream (port 81 not exposed)", "0.0.0.0:81".parse()?, closed, false));
 
     // down
     let t = std::time::Instant::now();
@@ -65,6 +76,8 @@ pub fn run(json: bool) -> Result<i32> {
     println!("down: {n} changes applied in {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
     let after = sb.snapshot()?;
     results.push(fact("sandbox host after down".into(), "as before up", if after == before { "as before up".into() } else { diff_lines(&before.0, &after.0) }));
+    let tables = sb.nft_tables();
+    results.push(fact("nft tables in the sandbox host after down".into(), "none", if tables.is_empty() { "none".into() } else { tables }));
     let left = sb.jail_namespaces();
     results.push(fact("jail namespaces after down".into(), "none", if left.is_empty() { "none".into() } else { left.join(" ") }));
     let _ = std::fs::remove_dir_all(&etc);

@@ -3,6 +3,7 @@
 //! including any jail namespace made for the sandbox host.
 
 use anyhow::{Context, Result};
+use jailnet_host::{Host, Invocation, JailEntry, SystemHost};
 use jailnet_linux::{AddrOptions, LinkRef, Netlink, Netns, VethSpec};
 use std::net::IpAddr;
 
@@ -68,6 +69,15 @@ impl Sandbox {
         }
         lines.sort();
         Ok(Snapshot(lines))
+    }
+
+    /// `nft list tables` in the sandbox host, trimmed ("" when there are none).
+    pub fn nft_tables(&self) -> String {
+        let mut h = SystemHost::new(JailEntry::Netns);
+        match h.run(&Invocation::new("nft", ["list", "tables"]).in_jail(&self.host)) {
+            Ok(o) => o.stdout.trim().to_string(),
+            Err(e) => format!("error: {e}"),
+        }
     }
 
     /// Namespaces made for this sandbox's host other than the host and upstream ones.
