@@ -14,6 +14,19 @@ use std::net::IpAddr;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Allocations {
     pub nics: BTreeMap<String, NicAlloc>,
+    /// Jail name → the devfs ruleset number jailnet made for it (FreeBSD).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub devfs: BTreeMap<String, u16>,
+}
+
+/// First devfs ruleset number jailnet uses; far above the stock rulesets (1–4) and
+/// iocage's dynamic ones (from 1000), so it never takes one it did not create.
+pub const DEVFS_BASE: u16 = 5000;
+
+/// Whether jail `j` needs a devfs ruleset of its own: pf inside (`firewall = true`) or
+/// a DHCP client (bpf).
+pub fn needs_devfs(j: &Jail) -> bool {
+    j.firewall || j.nics.iter().any(|n| n.ip4.iter().chain(&n.ip6).any(|s| s.value == AddrSpec::Dhcp))
 }
 
 /// The chosen values of one jail or VM NIC.
@@ -160,6 +173,26 @@ pub fn allocate(
                 }
             }
         }
+    }
+    // devfs ruleset numbers: keep, then the lowest free from DEVFS_BASE, in name order.
+    let mut used: BTreeSet<u16> = BTreeSet::new();
+    for j in cfg.jails.values().filter(|j| needs_devfs(j)) {
+        if let Some(n) = prev.devfs.get(j.name.as_str()) {
+            if used.insert(*n) {
+                out.devfs.insert(j.name.to_string(), *n);
+            }
+        }
+    }
+    let mut next = DEVFS_BASE;
+    for j in cfg.jails.values().filter(|j| needs_devfs(j)) {
+        if out.devfs.contains_key(j.name.as_str()) {
+            continue;
+        }
+        while used.contains(&next) {
+            next = next.saturating_add(1);
+        }
+        used.insert(next);
+        out.devfs.insert(j.name.to_string(), next);
     }
     Ok(out)
 }

@@ -207,6 +207,9 @@ pub struct VmNic {
     pub span: Span,
     pub switch: Spanned<String>,
     pub mac: Spanned<MacSpec>,
+    /// Anti-spoofing: only this NIC's MAC, and the address the switch's DHCP hands that
+    /// MAC, may leave it.
+    pub secure: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -32,7 +32,7 @@ const JAIL: &[&str] = &[
 ];
 const NIC: &[&str] = &["name", "switch", "ip4", "ip6", "mac", "secure"];
 const VM: &[&str] = &["nic"];
-const VMNIC: &[&str] = &["switch", "mac"];
+const VMNIC: &[&str] = &["switch", "mac", "secure"];
 const CLUSTER: &[&str] = &["etcd", "vtep"];
 
 /// Parse and read a config. Returns the config read so far (with problem values left out)
@@ -745,12 +745,14 @@ fn vm(name: JailName, k: &Key, n: &Node, d: &mut Diagnostics) -> Vm {
                 Some((s, sp)) => Spanned::new(mac_spec(&s, &sp, d).unwrap_or_default(), sp),
                 None => Spanned::new(MacSpec::Auto, 0..0),
             };
+            let secure = nr.bool("secure", d).unwrap_or(false);
             nr.finish(d);
             match switch {
                 Some(switch) => nics.push(VmNic {
                     span: item.span.clone(),
                     switch,
                     mac,
+                    secure,
                 }),
                 None if switch_misspelled => {}
                 None => d.push(

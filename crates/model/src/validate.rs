@@ -624,6 +624,21 @@ impl<'c> Validator<'c> {
                 if let MacSpec::Fixed(m) = nic.mac.value {
                     self.claim_mac(m, who.clone(), &nic.mac.span);
                 }
+                if nic.secure {
+                    let known = match (&nic.mac.value, cfg.switches.get(&nic.switch.value)) {
+                        (MacSpec::Fixed(m), Some(sw)) => {
+                            sw.dhcp.as_ref().is_some_and(|d| d.hosts.contains_key(m))
+                        }
+                        _ => false,
+                    };
+                    if !known {
+                        self.err(
+                            &nic.span,
+                            format!("{who} is secure but has no known address"),
+                            "give it a fixed mac and map that mac to an address in its switch's dhcp hosts",
+                        );
+                    }
+                }
                 if !cfg.switches.contains_key(&nic.switch.value)
                     && !cfg.unreadable_switches.contains(&nic.switch.value)
                 {

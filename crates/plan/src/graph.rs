@@ -156,6 +156,9 @@ fn rank(r: &Resource) -> u8 {
         Resource::Nic { .. } | Resource::Tap { .. } => 5,
         Resource::Route { .. } | Resource::Resolver { .. } => 6,
         Resource::Firewall { .. } => 7,
+        Resource::DhcpServer { .. } => 3,
+        Resource::Devfs { .. } => 5,
+        Resource::Guard { .. } | Resource::DhcpClient { .. } => 6,
     }
 }
 
@@ -188,7 +191,17 @@ fn dependencies(
                 .cloned()
                 .collect()
         }
-        Resource::Resolver { jail: j, .. } => vec![jail(j)],
+        Resource::Resolver { jail: j, .. } | Resource::Devfs { jail: j, .. } => vec![jail(j)],
+        Resource::DhcpServer { ifname, .. } => on(ifname).into_iter().collect(),
+        Resource::Guard { port, .. } => on(port).into_iter().collect(),
+        Resource::DhcpClient { jail: j, nic } => {
+            let mut v = vec![ResourceId(format!("nic:{j}/{nic}"))];
+            // The switch's DHCP server first, so the client's first request is answered.
+            if let Some(Resource::Nic { switch, .. }) = all.get(&v[0]) {
+                v.extend(all.iter().filter(|(_, r)| matches!(r, Resource::DhcpServer { ifname, .. } if ifname == switch)).map(|(id, _)| id.clone()));
+            }
+            v
+        }
         Resource::Firewall { anchor, .. } => {
             // Rules name addresses, not interfaces: load a firewall after what carries
             // its addresses, and remove it first.
@@ -306,9 +319,55 @@ pub fn desired(cfg: &Config, alloc: &Allocations) -> Result<Graph, MissingAlloca
                 private: sw.private,
                 mtu: sw.mtu,
             });
+            if nic.secure {
+                let addrs = sw.dhcp.iter().flat_map(|d| d.hosts.get(&a.mac)).map(|x| x.value).collect();
+                g.insert(Resource::Guard {
+                    owner: format!("vm:{}/{i}", vm.name),
+                    port: a.host_ifname.clone(),
+                    mac: a.mac,
+                    addrs,
+                });
+            }
         }
     }
+    dhcp_servers(cfg, &mut g);
     Ok(g)
+}
+
+/// A DHCP server for each switch with `dhcp`, also advertising its IPv6 prefixes when
+/// a NIC on it uses SLAAC; or RA alone for a SLAAC-only switch.
+fn dhcp_servers(cfg: &Config, g: &mut Graph) {
+    for sw in cfg.switches.values() {
+        let slaac = cfg.jails.values().flat_map(|j| &j.nics).any(|n| {
+            n.switch.value == sw.name && n.ip6.iter().any(|s| s.value == AddrSpec::Slaac)
+        });
+        let ra: Vec<Cidr> = if slaac {
+            sw.addresses.iter().map(|a| a.value).filter(|a| !a.is_v4()).collect()
+        } else {
+            Vec::new()
+        };
+        if sw.dhcp.is_none() && ra.is_empty() {
+            continue;
+        }
+        let (range, hosts) = match &sw.dhcp {
+            Some(d) => (
+                d.range.as_ref().and_then(|r| match r.value {
+                    (std::net::IpAddr::V4(a), std::net::IpAddr::V4(b)) => Some((a, b)),
+                    _ => None,
+                }),
+                d.hosts.iter().map(|(m, a)| (*m, a.value)).collect(),
+            ),
+            None => (None, Vec::new()),
+        };
+        g.insert(Resource::DhcpServer {
+            switch: sw.name.clone(),
+            ifname: sw.ifname.clone(),
+            gateway: sw.gateway(true).copied(),
+            range,
+            hosts,
+            ra,
+        });
+    }
 }
 
 fn jail(
@@ -382,6 +441,17 @@ fn jail(
                 *slot = sw.gateway(v4).map(|g| g.addr);
             }
         }
+        if nic.secure {
+            g.insert(Resource::Guard {
+                owner: format!("jail:{}/{}", j.name, nic.name),
+                port: a.host_ifname.clone(),
+                mac: a.mac,
+                addrs: addrs.iter().map(|c| c.addr).collect(),
+            });
+        }
+        if nic.ip4.iter().any(|s| s.value == AddrSpec::Dhcp) {
+            g.insert(Resource::DhcpClient { jail: j.name.clone(), nic: nic.name.clone() });
+        }
         g.insert(Resource::Nic {
             jail: j.name.clone(),
             name: nic.name.clone(),
@@ -436,6 +506,16 @@ fn jail(
             jail: j.name.clone(),
             conf: ResolvConf::Lines(l.clone()),
         }),
+    }
+    if let Some(n) = alloc.devfs.get(j.name.as_str()) {
+        let mut unhide = Vec::new();
+        if j.firewall {
+            unhide.extend(["pf".to_string(), "pflog".to_string()]);
+        }
+        if j.nics.iter().any(|n| n.ip4.iter().chain(&n.ip6).any(|s| s.value == AddrSpec::Dhcp)) {
+            unhide.push("bpf*".to_string());
+        }
+        g.insert(Resource::Devfs { jail: j.name.clone(), ruleset: *n, unhide });
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use jailnet_model::names::{IfName, JailName};
 use jailnet_model::net::{Cidr, Mac};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 /// Stable identity of a resource, e.g. `nic:www/vnet0`. Orders plans and keys the state.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -140,6 +140,36 @@ pub enum Resource {
     /// group of rules in table `inet jailnet` on Linux. One per NAT switch (`nat-SWITCH`),
     /// per NAT shared-IP jail (`nat-JAIL`) and per jail with exposed ports (`rdr-JAIL`).
     Firewall { anchor: String, rules: Vec<FwRule> },
+    /// Anti-spoofing on a secure port: only `mac`, and IP/ARP from `addrs`, may leave
+    /// `port` (FreeBSD: ipfw layer-2 rules; Linux: nft `bridge` family rules).
+    Guard {
+        /// `jail:NAME/NIC` or `vm:NAME/INDEX`, for messages.
+        owner: String,
+        port: IfName,
+        mac: Mac,
+        addrs: Vec<IpAddr>,
+    },
+    /// A devfs ruleset for a jail that needs devices beyond the default jail set: `pf`
+    /// and `pflog` for pf inside the jail, `bpf*` for a DHCP client. FreeBSD only.
+    Devfs {
+        jail: JailName,
+        ruleset: u16,
+        unhide: Vec<String>,
+    },
+    /// A DHCP server (and IPv6 router advertisements) bound to one switch: dnsmasq.
+    DhcpServer {
+        switch: String,
+        ifname: IfName,
+        /// The switch's IPv4 address (the server's own and the clients' router).
+        gateway: Option<Cidr>,
+        range: Option<(Ipv4Addr, Ipv4Addr)>,
+        /// Static leases: MAC → address.
+        hosts: Vec<(Mac, IpAddr)>,
+        /// IPv6 prefixes to advertise for SLAAC.
+        ra: Vec<Cidr>,
+    },
+    /// A DHCP client for one NIC inside a jail.
+    DhcpClient { jail: JailName, nic: IfName },
 }
 
 /// One packet-filter rule, in terms both pf and nftables express.
@@ -195,6 +225,10 @@ impl Resource {
             Resource::Tap { vm, index, .. } => format!("tap:{vm}/{index}"),
             Resource::Resolver { jail, .. } => format!("resolver:{jail}"),
             Resource::Firewall { anchor, .. } => format!("firewall:{anchor}"),
+            Resource::Guard { port, .. } => format!("guard:{port}"),
+            Resource::Devfs { jail, .. } => format!("devfs:{jail}"),
+            Resource::DhcpServer { switch, .. } => format!("dhcp:{switch}"),
+            Resource::DhcpClient { jail, nic } => format!("dhclient:{jail}/{nic}"),
         })
     }
 
@@ -214,6 +248,10 @@ impl Resource {
             Resource::Tap { .. } => "tap",
             Resource::Resolver { .. } => "resolver",
             Resource::Firewall { .. } => "firewall",
+            Resource::Guard { .. } => "guard",
+            Resource::Devfs { .. } => "devfs",
+            Resource::DhcpServer { .. } => "dhcp",
+            Resource::DhcpClient { .. } => "dhclient",
         }
     }
 
@@ -224,7 +262,9 @@ impl Resource {
             Resource::Nic { jail, .. }
             | Resource::Route { jail, .. }
             | Resource::Alias { jail, .. }
-            | Resource::Resolver { jail, .. } => Some(jail),
+            | Resource::Resolver { jail, .. }
+            | Resource::Devfs { jail, .. }
+            | Resource::DhcpClient { jail, .. } => Some(jail),
             _ => None,
         }
     }
@@ -249,7 +289,10 @@ impl Resource {
         match (old, self) {
             (Sysctl { .. }, Sysctl { .. })
             | (Resolver { .. }, Resolver { .. })
-            | (Firewall { .. }, Firewall { .. }) => true,
+            | (Firewall { .. }, Firewall { .. })
+            | (Guard { .. }, Guard { .. })
+            | (Devfs { .. }, Devfs { .. })
+            | (DhcpServer { .. }, DhcpServer { .. }) => true,
             (
                 Switch {
                     ifname: a, imp: ia, ..
@@ -400,6 +443,27 @@ impl Resource {
                     mtu(m)
                 )
             }
+            Resource::Guard { owner, port, mac, addrs } => format!(
+                "{port} ({owner}) may send only from {mac} {}",
+                addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(" ")
+            ),
+            Resource::Devfs { jail, ruleset, unhide } => {
+                format!("{jail}: devfs ruleset {ruleset} unhides {}", unhide.join(" "))
+            }
+            Resource::DhcpServer { ifname, range, hosts, ra, .. } => {
+                let mut s = format!("dnsmasq on {ifname}");
+                if let Some((a, b)) = range {
+                    s.push_str(&format!(", range {a}-{b}"));
+                }
+                for (m, a) in hosts {
+                    s.push_str(&format!(", {m}={a}"));
+                }
+                for p in ra {
+                    s.push_str(&format!(", ra {}", p.subnet()));
+                }
+                s
+            }
+            Resource::DhcpClient { jail, nic } => format!("{jail}:{nic} asks DHCP for its address"),
             Resource::Firewall { anchor, rules } => format!(
                 "jailnet/{anchor}: {}",
                 rules.iter().map(|r| r.to_string()).collect::<Vec<_>>().join("; ")

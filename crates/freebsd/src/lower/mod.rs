@@ -6,6 +6,7 @@
 //! (`plan --commands`) the unit is unknown and rendered as the placeholder `N`.
 
 mod alias;
+pub mod firewall;
 mod jail;
 mod member;
 pub(crate) mod netgraph;
@@ -117,11 +118,21 @@ fn create(r: &Resource, ctx: &Ctx) -> Result<Vec<Step>, Error> {
         Resource::Alias { ifname, cidr, .. } => Ok(alias::add(ifname.as_str(), cidr)),
         Resource::Tap { .. } => Ok(tap::create(r, ctx)),
         Resource::Resolver { jail, conf } => Ok(resolver::write(jail.as_str(), conf, ctx)),
-        Resource::Firewall { .. } => Err(Error::Unsupported(format!("{}: pf anchors are not lowered yet", r.id()))),
+        Resource::Firewall { anchor, rules } => Ok(firewall::load(anchor, rules)),
+        Resource::Guard { .. }
+        | Resource::Devfs { .. }
+        | Resource::DhcpServer { .. }
+        | Resource::DhcpClient { .. } => Err(Error::Unsupported(format!("{}: not lowered yet", r.id()))),
     }
 }
 
 fn delete(r: &Resource) -> Result<Vec<Step>, Error> {
+    if matches!(
+        r,
+        Resource::Guard { .. } | Resource::Devfs { .. } | Resource::DhcpServer { .. } | Resource::DhcpClient { .. }
+    ) {
+        return Err(Error::Unsupported(format!("{}: not lowered yet", r.id())));
+    }
     Ok(match r {
         // A host setting is never "removed"; restoring its old value is an update.
         Resource::Sysctl { .. } => Vec::new(),
@@ -149,9 +160,12 @@ fn delete(r: &Resource) -> Result<Vec<Step>, Error> {
         Resource::Route { jail, v6, .. } => route::delete(jail.as_str(), *v6),
         Resource::Alias { ifname, cidr, .. } => alias::delete(ifname.as_str(), cidr),
         Resource::Resolver { jail, .. } => resolver::remove(jail.as_str()),
-        Resource::Firewall { .. } => {
-            return Err(Error::Unsupported(format!("{}: pf anchors are not lowered yet", r.id())))
-        }
+        // Refused above until lowered.
+        Resource::Guard { .. }
+        | Resource::Devfs { .. }
+        | Resource::DhcpServer { .. }
+        | Resource::DhcpClient { .. } => Vec::new(),
+        Resource::Firewall { anchor, .. } => firewall::flush(anchor),
     })
 }
 
@@ -169,6 +183,7 @@ fn update(before: &Resource, after: &Resource, ctx: &Ctx) -> Result<Vec<Step>, E
             Resource::Route { gateway, .. },
         ) => Ok(route::change(jail.as_str(), *v6, *old, *gateway)),
         (_, Resource::Resolver { jail, conf }) => Ok(resolver::write(jail.as_str(), conf, ctx)),
+        (_, Resource::Firewall { anchor, rules }) => Ok(firewall::load(anchor, rules)),
         _ => Err(Error::Unsupported(format!(
             "{}: cannot be changed in place ({} -> {})",
             after.id(),

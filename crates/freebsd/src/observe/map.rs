@@ -51,6 +51,10 @@ pub fn map(v: &HostView, scope: &[&Resource]) -> Observed {
 fn one(v: &HostView, r: &Resource, aliases: &[(String, IpAddr)]) -> Option<Resource> {
     match r {
         Resource::Firewall { .. } => None,
+        Resource::Guard { .. }
+        | Resource::Devfs { .. }
+        | Resource::DhcpServer { .. }
+        | Resource::DhcpClient { .. } => None,
         Resource::Loopback { ifname } => v.iface(ifname.as_str()).map(|_| r.clone()),
         Resource::Sysctl { knob, .. } => {
             v.sysctl

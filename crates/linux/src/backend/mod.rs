@@ -240,6 +240,14 @@ impl LinuxBackend {
             Resource::Resolver { .. } => resolver::apply(self, change),
             Resource::Firewall { .. } => firewall::apply(self, change),
             Resource::Loopback { .. } => loopback::apply(self, change),
+            // devfs rulesets are a FreeBSD thing: a Linux namespace sees no devices.
+            Resource::Devfs { .. } => Ok(()),
+            Resource::Guard { .. } | Resource::DhcpServer { .. } | Resource::DhcpClient { .. } => {
+                Err(Error::Invalid {
+                    op: format!("{} {}", verb(change.op), change.id),
+                    reason: "not implemented on linux yet".into(),
+                })
+            }
         }
     }
 }
@@ -288,6 +296,10 @@ impl Backend for LinuxBackend {
             Resource::Resolver { .. } => resolver::commands(self, change),
             Resource::Firewall { .. } => firewall::commands(change),
             Resource::Loopback { .. } => loopback::commands(change),
+            Resource::Devfs { .. } => vec!["(nothing: devfs rulesets are FreeBSD only)".into()],
+            Resource::Guard { .. } | Resource::DhcpServer { .. } | Resource::DhcpClient { .. } => {
+                vec!["(not implemented on linux yet)".into()]
+            }
         }
     }
 }

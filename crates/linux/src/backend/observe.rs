@@ -217,6 +217,8 @@ fn observe_one(b: &mut LinuxBackend, want: &Resource, v: &Views) -> Result<Optio
         // Observed all at once by `firewall::observe`.
         Resource::Firewall { .. } => None,
         Resource::Loopback { .. } => super::loopback::observe(want, &v.host),
+        Resource::Devfs { .. } => Some(want.clone()),
+        Resource::Guard { .. } | Resource::DhcpServer { .. } | Resource::DhcpClient { .. } => None,
     })
 }
 
