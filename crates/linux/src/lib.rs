@@ -32,6 +32,7 @@ pub mod address;
 pub mod backend;
 pub mod bridge;
 pub mod conn;
+pub mod doctor;
 pub mod error;
 pub mod fdb;
 pub mod link;

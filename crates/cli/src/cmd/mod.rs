@@ -1,6 +1,7 @@
 //! One module per command; `run` dispatches.
 
 mod apply;
+mod doctor;
 mod emit;
 mod exec;
 mod plan;
@@ -22,6 +23,7 @@ pub fn run(cli: &Cli) -> Result<i32> {
         Cmd::Attach { jail } => apply::run(cli, crate::engine::Scope::Attach(jail.clone())),
         Cmd::Detach { jail } => apply::run(cli, crate::engine::Scope::Detach(jail.clone())),
         Cmd::Status => status::run(cli),
+        Cmd::Doctor => doctor::run(cli),
         Cmd::Sim { cmd } => sim::run(cli, cmd),
         Cmd::Exec { jail, cmd } => exec::run(cli, jail, cmd),
         Cmd::Demo => crate::demo::run(cli.json),
