@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 pub struct Loaded {
     pub path: PathBuf,
-    pub text: String,
     pub cfg: Config,
 }
 
@@ -52,5 +51,5 @@ pub fn load(cli: &Cli, linux: bool) -> Result<Loaded> {
         };
         return Err(Invalid(rendered).into());
     }
-    Ok(Loaded { path, text, cfg })
+    Ok(Loaded { path, cfg })
 }

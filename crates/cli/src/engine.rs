@@ -2,6 +2,7 @@
 //! plan → apply (with rollback) → re-observe → the diff must now be empty.
 
 use anyhow::{bail, Context, Result};
+use std::path::Path;
 use jailnet_model::alloc::{allocate, Allocations};
 use jailnet_model::Config;
 use jailnet_plan::{desired, diff, Backend, Change, Graph, Observed, Op, Plan, Resource, State};
@@ -80,17 +81,46 @@ pub fn converge(
     host: &str,
     save: &mut dyn FnMut(&State) -> Result<()>,
     verbose: bool,
+    journal: Option<(&Path, &str)>,
 ) -> Result<usize> {
     state.host = host.to_string();
     state.allocations = prepared.alloc.clone();
     save(state)?;
+    if prepared.plan.is_empty() {
+        return Ok(0);
+    }
+    if let Some((dir, cmd)) = journal {
+        crate::journal::begin(dir, cmd, &prepared.plan)?;
+    }
     let total = prepared.plan.changes.len();
-    let result = jailnet_plan::apply(&prepared.plan, backend, state, &mut |i, c| {
-        if verbose {
-            eprintln!("[{}/{total}] {}", i + 1, c.line());
-        }
-    });
+    // A testing aid for crash safety: die by SIGKILL right before change N.
+    let kill_at: Option<usize> = std::env::var("JAILNET_TEST_KILL_BEFORE").ok().and_then(|v| v.parse().ok());
+    let result = jailnet_plan::apply_until(
+        &prepared.plan,
+        backend,
+        state,
+        &mut |i, c| {
+            if kill_at == Some(i) {
+                // SAFETY: sending a signal to ourselves has no preconditions.
+                unsafe {
+                    libc::kill(libc::getpid(), libc::SIGKILL);
+                }
+            }
+            if verbose {
+                eprintln!("[{}/{total}] {}", i + 1, c.line());
+            }
+        },
+        &crate::signals::stop_requested,
+    );
     save(state)?;
+    match &result {
+        Err(e) if !e.rollback_errors.is_empty() => {}
+        _ => {
+            if let Some((dir, _)) = journal {
+                crate::journal::end(dir)?;
+            }
+        }
+    }
     let n = result.map_err(|e| anyhow::anyhow!("apply failed at {e}"))?;
     let (again, observed) = plan_against(&prepared.graph, state, backend, scope)?;
     if !again.is_empty() {

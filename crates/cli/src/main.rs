@@ -9,6 +9,8 @@ mod demo;
 mod engine;
 mod sim;
 mod exit;
+mod journal;
+mod signals;
 mod state_file;
 
 use clap::Parser;

@@ -63,19 +63,6 @@ impl StateStore {
         write_atomic(&self.path(), text.as_bytes())
     }
 
-    /// Another file in the state dir, written atomically (e.g. the simulated host).
-    pub fn write_file(&self, name: &str, bytes: &[u8]) -> Result<()> {
-        write_atomic(&self.dir.join(name), bytes)
-    }
-
-    pub fn read_file(&self, name: &str) -> Result<Option<String>> {
-        match fs::read_to_string(self.dir.join(name)) {
-            Ok(t) => Ok(Some(t)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e.into()),
-        }
-    }
-
     pub fn remove_file(&self, name: &str) -> Result<()> {
         match fs::remove_file(self.dir.join(name)) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),

@@ -60,8 +60,24 @@ pub fn apply(
     state: &mut State,
     progress: &mut dyn FnMut(usize, &Change),
 ) -> Result<usize, ApplyError> {
+    apply_until(plan, backend, state, progress, &|| false)
+}
+
+/// [`apply`], stopping (and rolling back) between two changes once `stop()` says so —
+/// how SIGINT/SIGTERM end an apply without leaving it half done.
+pub fn apply_until(
+    plan: &Plan,
+    backend: &mut dyn Backend,
+    state: &mut State,
+    progress: &mut dyn FnMut(usize, &Change),
+    stop: &dyn Fn() -> bool,
+) -> Result<usize, ApplyError> {
     let mut done: Vec<&Change> = Vec::new();
     for (i, change) in plan.changes.iter().enumerate() {
+        if stop() {
+            let error = BackendError("interrupted by a signal".into());
+            return Err(roll_back(backend, state, &done, change.id.0.clone(), error));
+        }
         progress(i, change);
         match backend.apply(change) {
             Ok(()) => {

@@ -22,7 +22,7 @@ pub mod plan;
 pub mod resource;
 pub mod state;
 
-pub use apply::{apply, ApplyError, Backend, BackendError};
+pub use apply::{apply, apply_until, ApplyError, Backend, BackendError};
 pub use diff::{diff, Observed};
 pub use graph::{desired, Graph};
 pub use plan::{Change, Op, Plan};

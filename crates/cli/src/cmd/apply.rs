@@ -21,9 +21,14 @@ pub fn run(cli: &Cli, scope: Scope) -> Result<i32> {
     };
     let store = StateStore::open(&super::state_dir(cli))?;
     let mut state = store.load()?;
+    crate::signals::install();
+    let undone = crate::journal::recover(store.dir(), be.as_mut(), &mut state, &mut |s| store.save(s))?;
+    if undone > 0 {
+        eprintln!("jailnet: an earlier run was interrupted mid-apply; rolled back its {undone} change(s)");
+    }
     let prepared = prepare(&loaded.cfg, &state, be.as_mut(), &scope)?;
     let host = host_name(&loaded.cfg);
-    let n = converge(&prepared, &mut state, be.as_mut(), &scope, &host, &mut |s| store.save(s), !cli.json && stderr_is_terminal())?;
+    let n = converge(&prepared, &mut state, be.as_mut(), &scope, &host, &mut |s| store.save(s), !cli.json && stderr_is_terminal(), Some((store.dir(), &command(&scope))))?;
     if cli.json {
         println!("{}", serde_json::json!({"changes": n}));
     } else if n == 0 {
@@ -38,4 +43,13 @@ pub fn run(cli: &Cli, scope: Scope) -> Result<i32> {
 fn stderr_is_terminal() -> bool {
     // SAFETY: isatty only inspects the descriptor.
     unsafe { libc::isatty(2) == 1 }
+}
+
+fn command(scope: &Scope) -> String {
+    match scope {
+        Scope::All => "up".into(),
+        Scope::Nothing => "down".into(),
+        Scope::Attach(j) => format!("attach {j}"),
+        Scope::Detach(j) => format!("detach {j}"),
+    }
 }

@@ -4,6 +4,7 @@ mod apply;
 mod doctor;
 mod emit;
 mod exec;
+mod gc;
 mod plan;
 mod sim;
 mod status;
@@ -24,6 +25,7 @@ pub fn run(cli: &Cli) -> Result<i32> {
         Cmd::Detach { jail } => apply::run(cli, crate::engine::Scope::Detach(jail.clone())),
         Cmd::Status => status::run(cli),
         Cmd::Doctor => doctor::run(cli),
+        Cmd::Gc => gc::run(cli),
         Cmd::Sim { cmd } => sim::run(cli, cmd),
         Cmd::Exec { jail, cmd } => exec::run(cli, jail, cmd),
         Cmd::Demo => crate::demo::run(cli.json),

@@ -37,7 +37,7 @@ pub fn run(json: bool) -> Result<i32> {
     // up
     let t = std::time::Instant::now();
     let prepared = prepare(&cfg, &state, &mut be, &Scope::All)?;
-    let n = converge(&prepared, &mut state, &mut be, &Scope::All, "demo", &mut |_| Ok(()), false)
+    let n = converge(&prepared, &mut state, &mut be, &Scope::All, "demo", &mut |_| Ok(()), false, None)
         .context("up failed")?;
     println!("up: {n} changes applied in {:.1} ms\n", t.elapsed().as_secs_f64() * 1e3);
     println!("{}", draw::draw(&cfg, &prepared.alloc));
@@ -71,7 +71,7 @@ pub fn run(json: bool) -> Result<i32> {
     // down
     let t = std::time::Instant::now();
     let prepared = prepare(&cfg, &state, &mut be, &Scope::Nothing)?;
-    let n = converge(&prepared, &mut state, &mut be, &Scope::Nothing, "demo", &mut |_| Ok(()), false)
+    let n = converge(&prepared, &mut state, &mut be, &Scope::Nothing, "demo", &mut |_| Ok(()), false, None)
         .context("down failed")?;
     println!("down: {n} changes applied in {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
     let after = sb.snapshot()?;
