@@ -456,8 +456,8 @@ fn param(j: &Jail, p: &str) -> Option<JVal> {
         "parent" => JVal::Str("0".into()),
         "ip4.addr" => JVal::Str(addrs(&j.ip4)),
         "ip6.addr" => JVal::Str(addrs(&j.ip6)),
-        "ip4" => JVal::Str(ipmode(j, &j.ip4).into()),
-        "ip6" => JVal::Str(ipmode(j, &j.ip6).into()),
+        "ip4" => JVal::Str(ipmode(j, "ip4", &j.ip4).into()),
+        "ip6" => JVal::Str(ipmode(j, "ip6", &j.ip6).into()),
         "devfs_ruleset" => JVal::Str(j.devfs_ruleset.to_string()),
         "enforce_statfs" => JVal::Str(j.params.get(p).cloned().unwrap_or_else(|| "2".into())),
         "securelevel" => JVal::Str(j.params.get(p).cloned().unwrap_or_else(|| "-1".into())),
@@ -485,13 +485,19 @@ impl OptTruthy for Option<&String> {
     }
 }
 
-fn ipmode(j: &Jail, v: &[JailAddr]) -> &'static str {
+/// `ip4`/`ip6` as jls shows it (§4.1): a vnet jail has its own stack (`inherit`); addresses
+/// imply `new`; otherwise the mode given at creation (`ip4=inherit`), `disable` if none.
+fn ipmode(j: &Jail, fam: &str, v: &[JailAddr]) -> &'static str {
     if j.net.is_some() {
-        "inherit"
-    } else if v.is_empty() {
-        "disable"
-    } else {
-        "new"
+        return "inherit";
+    }
+    if !v.is_empty() {
+        return "new";
+    }
+    match j.params.get(fam).map(String::as_str) {
+        Some("inherit") => "inherit",
+        Some("new") => "new",
+        _ => "disable",
     }
 }
 
@@ -695,6 +701,26 @@ mod tests {
             .1,
             "name=www persist vnet=inherit\n"
         );
+    }
+
+    #[test]
+    fn jls_shows_the_ip_mode_given_at_creation() {
+        // §4.1 [V]: ip4=inherit|new|disable; ip4.addr implies new.
+        let mut h = SimHost::fresh();
+        let c = |h: &mut SimHost, args: &[&str]| assert_eq!(run(h, "jail", args).0, 0);
+        c(
+            &mut h,
+            &["-c", "name=inh", "persist", "ip4=inherit", "ip6=disable"],
+        );
+        c(&mut h, &["-c", "name=off", "persist"]);
+        c(
+            &mut h,
+            &["-c", "name=adr", "persist", "ip4.addr=192.168.0.3"],
+        );
+        let q = |h: &mut SimHost, j: &str| run(h, "jls", &["-n", "-j", j, "ip4", "ip6"]).1;
+        assert_eq!(q(&mut h, "inh"), "ip4=inherit ip6=disable\n");
+        assert_eq!(q(&mut h, "off"), "ip4=disable ip6=disable\n");
+        assert_eq!(q(&mut h, "adr"), "ip4=new ip6=disable\n");
     }
 
     #[test]

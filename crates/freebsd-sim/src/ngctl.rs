@@ -1,6 +1,11 @@
 //! netgraph through `ngctl(8)` (§5): ng_ether nodes for host NICs, ng_eiface (creating
 //! `ngethN` interfaces), ng_bridge with auto-shutdown, and mkpeer/name/connect/rmhook/
-//! shutdown/list/show/msg.
+//! shutdown/list [-l] [-n]/show/msg, one per call or a batch with `-f FILE` (`-` = stdin).
+//!
+//! A batch runs over one control socket: its node (`ngctlPID`, type socket) exists for the
+//! whole batch, so `.` and relative paths (`hook.hook`) address nodes hooked to it; it stops
+//! at the first failing line (`ngctl: line N: error in file`, exit 1) and closing the socket
+//! at the end disconnects its hooks, which may shut down a bridge left without hooks.
 
 use crate::exec::{fail, Caller, R};
 use crate::state::{CloneUnit, IfKind, Iface, NgNode, NgPeer, SimState, VnetId};
@@ -12,15 +17,24 @@ const EEXIST: &str = "send msg: File exists";
 const EINVAL: &str = "send msg: Invalid argument";
 
 /// Runs `ngctl ARGS…`.
-pub(crate) fn run(st: &mut SimState, caller: &Caller, args: &[String]) -> Output {
-    match ngctl(st, caller, args) {
+pub(crate) fn run(
+    st: &mut SimState,
+    caller: &Caller,
+    args: &[String],
+    stdin: Option<&str>,
+) -> Output {
+    match ngctl(st, caller, args, stdin) {
         Ok(o) | Err(o) => o,
     }
 }
 
-/// Creates the ng_ether node of a host NIC (named after it, as ng_ether does).
+/// Creates the ng_ether node of a host NIC, named after it as ng_ether does (with `.` and
+/// `:` replaced by `_`, as node names cannot hold them: `em0.101` → `em0_101`).
 pub(crate) fn add_ether_node(st: &mut SimState, iface: u32) {
-    let name = st.ifaces.get(&iface).map(|i| i.name.clone());
+    let name = st
+        .ifaces
+        .get(&iface)
+        .map(|i| i.name.replace(['.', ':'], "_"));
     let id = alloc_id(st);
     st.netgraph.nodes.insert(
         id,
@@ -72,14 +86,25 @@ fn unhook(st: &mut SimState, node: u32, hook: &str) {
     }
 }
 
-/// Resolves `NAME:`, `[ID]:`, `NAME:hook.hook`; `None` means the ngctl socket itself (`.`).
-fn resolve(st: &SimState, path: &str) -> R<Option<u32>> {
+/// Resolves `NAME:`, `[ID]:`, `NAME:hook.hook`, and `.` / `hook.hook` relative to the
+/// control socket `sock`; `None` means the socket itself when it is not a node (one command
+/// per call: it holds no hooks between commands).
+fn resolve(st: &SimState, sock: Option<u32>, path: &str) -> R<Option<u32>> {
     if path == "." || path.is_empty() {
-        return Ok(None);
+        return Ok(sock);
     }
     let Some((base, rel)) = path.split_once(':') else {
-        // relative to our own socket node, which holds no hooks between commands
-        return Err(fail("ngctl", ENOENT));
+        let mut id = sock.ok_or_else(|| fail("ngctl", ENOENT))?;
+        for hook in path.split('.').filter(|h| !h.is_empty()) {
+            id = st
+                .netgraph
+                .nodes
+                .get(&id)
+                .and_then(|n| n.hooks.get(hook))
+                .map(|p| p.node)
+                .ok_or_else(|| fail("ngctl", ENOENT))?;
+        }
+        return Ok(Some(id));
     };
     let mut id = if let Some(hex) = base.strip_prefix('[').and_then(|b| b.strip_suffix(']')) {
         u32::from_str_radix(hex, 16)
@@ -105,8 +130,8 @@ fn resolve(st: &SimState, path: &str) -> R<Option<u32>> {
     Ok(Some(id))
 }
 
-fn resolve_node(st: &SimState, path: &str) -> R<u32> {
-    resolve(st, path)?.ok_or_else(|| fail("ngctl", EINVAL))
+fn resolve_node(st: &SimState, sock: Option<u32>, path: &str) -> R<u32> {
+    resolve(st, sock, path)?.ok_or_else(|| fail("ngctl", EINVAL))
 }
 
 /// Whether `kind` nodes accept a hook called `hook`.
@@ -123,35 +148,98 @@ fn hook_ok(kind: &str, hook: &str) -> bool {
     }
 }
 
-fn ngctl(st: &mut SimState, caller: &Caller, args: &[String]) -> R<Output> {
+fn ngctl(st: &mut SimState, caller: &Caller, args: &[String], stdin: Option<&str>) -> R<Output> {
     if caller.jail.is_some() {
         return Err(fail("ngctl", "socket: Protocol not supported"));
     }
     let mut k = 0;
-    while args.get(k).is_some_and(|a| a.starts_with('-')) {
-        k += 1;
+    let mut file: Option<&str> = None;
+    while let Some(a) = args.get(k).filter(|a| a.starts_with('-') && a.len() > 1) {
+        match a.as_str() {
+            "-f" | "-n" => {
+                let v = args.get(k + 1).ok_or_else(usage_top)?;
+                if a == "-f" {
+                    file = Some(v.as_str());
+                }
+                k += 2;
+            }
+            _ => k += 1,
+        }
+    }
+    if let Some(f) = file {
+        let text = if f == "-" {
+            stdin.unwrap_or_default().to_string()
+        } else {
+            st.files
+                .get(f)
+                .cloned()
+                .ok_or_else(|| fail("ngctl", format!("{f}: No such file or directory")))?
+        };
+        return Ok(batch(st, &text));
     }
     let Some(cmd) = args.get(k) else {
-        return Err(Output::fail(
-            1,
-            "usage: ngctl [-d] [-f file] [-n name] [command ...]\n",
-        ));
+        return Err(usage_top());
     };
     let a: Vec<&str> = args[k + 1..].iter().map(String::as_str).collect();
-    match cmd.as_str() {
+    command(st, None, cmd, &a)
+}
+
+fn usage_top() -> Output {
+    Output::fail(1, "usage: ngctl [-d] [-f file] [-n name] [command ...]\n")
+}
+
+/// `ngctl -f FILE`: every line over one socket node, stopping at the first error.
+fn batch(st: &mut SimState, text: &str) -> Output {
+    let sock = alloc_id(st);
+    st.netgraph.nodes.insert(
+        sock,
+        NgNode {
+            name: Some(format!("ngctl{}", 1000 + sock)),
+            kind: "socket".into(),
+            hooks: BTreeMap::new(),
+            iface: None,
+            persistent: false,
+        },
+    );
+    let mut out = Output::ok("");
+    for (num, line) in text.lines().enumerate() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let Some((cmd, a)) = words.split_first() else {
+            continue;
+        };
+        if cmd.starts_with('#') {
+            continue;
+        }
+        match command(st, Some(sock), cmd, a) {
+            Ok(o) => out.stdout.push_str(&o.stdout),
+            Err(e) => {
+                out.status = e.status;
+                out.stderr = format!("{}ngctl: line {}: error in file\n", e.stderr, num + 1);
+                break;
+            }
+        }
+    }
+    // Closing the socket disconnects its hooks.
+    drop_node(st, sock);
+    out
+}
+
+/// One ngctl command; `sock` is the batch's socket node, if any.
+fn command(st: &mut SimState, sock: Option<u32>, cmd: &str, a: &[&str]) -> R<Output> {
+    match cmd {
         "mkpeer" => {
-            let (path, typ, hook, peerhook) = match a.as_slice() {
+            let (path, typ, hook, peerhook) = match a {
                 [t, h, p] => (".", *t, *h, *p),
                 [path, t, h, p] => (*path, *t, *h, *p),
                 _ => return Err(usage("mkpeer [path] <type> <hook> <peerhook>")),
             };
-            mkpeer(st, path, typ, hook, peerhook)
+            mkpeer(st, sock, path, typ, hook, peerhook)
         }
         "name" => {
-            let [path, name] = a.as_slice() else {
+            let [path, name] = a else {
                 return Err(usage("name <path> <name>"));
             };
-            let id = resolve_node(st, path)?;
+            let id = resolve_node(st, sock, path)?;
             if name.len() > 31 || name.is_empty() || name.contains(['.', ':', '[', ']']) {
                 return Err(fail("ngctl", EINVAL));
             }
@@ -164,29 +252,30 @@ fn ngctl(st: &mut SimState, caller: &Caller, args: &[String]) -> R<Output> {
             Ok(Output::ok(""))
         }
         "connect" => {
-            let [path, rel, hook, peerhook] = a.as_slice() else {
+            let [path, rel, hook, peerhook] = a else {
                 return Err(usage("connect [path] <relpath> <hook> <peerhook>"));
             };
-            let from = resolve_node(st, path)?;
+            let from = resolve_node(st, sock, path)?;
             let to = if rel.contains(':') {
-                resolve_node(st, rel)?
+                resolve_node(st, sock, rel)?
             } else {
                 let base = st.netgraph.nodes.get(&from).and_then(|n| n.name.clone());
                 let p = match base {
                     Some(b) => format!("{b}:{rel}"),
                     None => format!("[{from:x}]:{rel}"),
                 };
-                resolve_node(st, &p)?
+                resolve_node(st, sock, &p)?
             };
             connect(st, from, hook, to, peerhook)?;
             Ok(Output::ok(""))
         }
         "rmhook" => {
-            let (path, hook) = match a.as_slice() {
+            let (path, hook) = match a {
                 [p, h] => (*p, *h),
+                [h] => (".", *h),
                 _ => return Err(usage("rmhook [path] <hook>")),
             };
-            let id = resolve_node(st, path)?;
+            let id = resolve_node(st, sock, path)?;
             let peer = st
                 .netgraph
                 .nodes
@@ -199,10 +288,10 @@ fn ngctl(st: &mut SimState, caller: &Caller, args: &[String]) -> R<Output> {
             Ok(Output::ok(""))
         }
         "shutdown" | "kill" => {
-            let [path] = a.as_slice() else {
+            let [path] = a else {
                 return Err(usage("shutdown <path>"));
             };
-            let id = resolve_node(st, path)?;
+            let id = resolve_node(st, sock, path)?;
             if st.netgraph.nodes.get(&id).is_some_and(|n| n.kind == "ether") {
                 // ng_ether nodes persist while their interface exists; shutdown resets them.
                 let hooks: Vec<String> = st.netgraph.nodes.get(&id).map(|n| n.hooks.keys().cloned().collect()).unwrap_or_default();
@@ -217,20 +306,23 @@ fn ngctl(st: &mut SimState, caller: &Caller, args: &[String]) -> R<Output> {
             }
             Ok(Output::ok(""))
         }
-        "list" | "ls" => Ok(Output::ok(list(st, a.contains(&"-n")))),
+        "list" | "ls" => {
+            let flag = |f: char| a.iter().any(|w| w.starts_with('-') && w.contains(f));
+            Ok(Output::ok(list(st, flag('n'), flag('l'))))
+        }
         "show" => {
-            let [path] = a.as_slice() else {
+            let [path] = a else {
                 return Err(usage("show <path>"));
             };
-            let id = resolve_node(st, path)?;
+            let id = resolve_node(st, sock, path)?;
             Ok(Output::ok(show(st, id)))
         }
         "msg" => {
-            let (path, m) = match a.as_slice() {
+            let (path, m) = match a {
                 [p, m, ..] => (*p, *m),
                 _ => return Err(usage("msg path command [args ... ]")),
             };
-            let id = resolve_node(st, path)?;
+            let id = resolve_node(st, sock, path)?;
             msg(st, id, m, &a[2..])
         }
         "types" => Ok(Output::ok(
@@ -244,7 +336,14 @@ fn usage(u: &str) -> Output {
     Output::fail(1, format!("ngctl: usage: {u}\n"))
 }
 
-fn mkpeer(st: &mut SimState, path: &str, typ: &str, hook: &str, peerhook: &str) -> R<Output> {
+fn mkpeer(
+    st: &mut SimState,
+    sock: Option<u32>,
+    path: &str,
+    typ: &str,
+    hook: &str,
+    peerhook: &str,
+) -> R<Output> {
     let typ = typ.strip_prefix("ng_").unwrap_or(typ);
     if !matches!(
         typ,
@@ -252,7 +351,7 @@ fn mkpeer(st: &mut SimState, path: &str, typ: &str, hook: &str, peerhook: &str) 
     ) {
         return Err(fail("ngctl", ENOENT));
     }
-    let from = resolve(st, path)?;
+    let from = resolve(st, sock, path)?;
     if let Some(f) = from {
         let node = st
             .netgraph
@@ -403,7 +502,8 @@ fn node_line(id: u32, n: &NgNode) -> String {
     )
 }
 
-fn list(st: &SimState, named_only: bool) -> String {
+fn list(st: &SimState, named_only: bool, long: bool) -> String {
+    // Outside a batch the socket of this very call is listed too.
     let sock_id = st.netgraph.next_id.max(1);
     let sock = NgNode {
         name: Some(format!("ngctl{}", 1000 + sock_id)),
@@ -419,22 +519,33 @@ fn list(st: &SimState, named_only: bool) -> String {
         .map(|(i, n)| (*i, n))
         .filter(|(_, n)| !named_only || n.name.is_some())
         .collect();
-    nodes.push((sock_id, &sock));
+    if !st.netgraph.nodes.values().any(|n| n.kind == "socket") {
+        nodes.push((sock_id, &sock));
+    }
     let mut s = if named_only {
         format!("There are {} total named nodes:\n", nodes.len())
     } else {
         format!("There are {} total nodes:\n", nodes.len())
     };
     for (id, n) in nodes {
-        s.push_str(&node_line(id, n));
+        if long {
+            s.push_str(&show_node(st, id, n));
+        } else {
+            s.push_str(&node_line(id, n));
+        }
     }
     s
 }
 
 fn show(st: &SimState, id: u32) -> String {
-    let Some(n) = st.netgraph.nodes.get(&id) else {
-        return String::new();
-    };
+    match st.netgraph.nodes.get(&id) {
+        Some(n) => show_node(st, id, n),
+        None => String::new(),
+    }
+}
+
+/// The node line, then its hooks as a table (`ngctl show`, and each node of `list -l`).
+fn show_node(st: &SimState, id: u32, n: &NgNode) -> String {
     let mut s = node_line(id, n);
     if !n.hooks.is_empty() {
         s.push_str(
@@ -461,6 +572,7 @@ fn show(st: &SimState, id: u32) -> String {
 #[cfg(test)]
 mod tests {
     use crate::{SimHost, VnetId};
+    use jailnet_host::Invocation;
 
     fn ng(h: &mut SimHost, args: &[&str]) -> jailnet_host::Output {
         let o = h.sh("ngctl", args);
@@ -508,6 +620,58 @@ mod tests {
             0
         );
         assert!(h.iface(&VnetId::Host, "ngeth0").is_some());
+    }
+
+    #[test]
+    fn a_batch_shares_one_socket_and_stops_at_the_first_error() {
+        let mut h = SimHost::fresh();
+        let before = h.clone();
+        // A bridge hooked only to the socket, named through the socket's hook, with an
+        // eiface on it: the bridge survives the socket closing because the eiface holds it.
+        let text = "mkpeer . bridge tmp link1\nname tmp sw\nmkpeer sw: eiface link0 ether\n\
+                    name sw:link0 sw_host\nmsg sw_host: getifname\n";
+        let o = h.exec(&Invocation::new("ngctl", ["-f", "-"]).with_stdin(text));
+        assert_eq!(o.status, 0, "{}", o.stderr);
+        assert!(o.stdout.ends_with("Args:\t\"ngeth0\"\n"), "{}", o.stdout);
+        let show = ng(&mut h, &["show", "sw:"]).stdout;
+        assert!(show.contains("Num hooks: 1\n"), "{show}");
+        let long = ng(&mut h, &["list", "-l"]).stdout;
+        assert!(
+            long.contains("  link0           sw_host         eiface       "),
+            "{long}"
+        );
+        assert!(
+            !long.contains("Type: socket          ID: 00000002"),
+            "{long}"
+        );
+        // Line 2 fails: line 1's bridge (hooked to the socket only) goes with the socket.
+        let o = h.exec(
+            &Invocation::new("ngctl", ["-f", "-"])
+                .with_stdin("mkpeer . bridge t link0\nname t sw\n"),
+        );
+        assert_eq!(
+            (o.status, o.stderr.as_str()),
+            (
+                1,
+                "ngctl: send msg: File exists\nngctl: line 2: error in file\n"
+            )
+        );
+        assert_eq!(
+            ng(&mut h, &["list"]).stdout.matches("Type: bridge").count(),
+            1
+        );
+        ng(&mut h, &["shutdown", "sw:"]);
+        ng(&mut h, &["shutdown", "sw_host:"]);
+        assert_eq!(h, before);
+    }
+
+    #[test]
+    fn ether_nodes_of_dotted_interfaces_use_underscores() {
+        let h = SimHost::fresh()
+            .with_nic("em1.5", "58:9c:fc:00:00:11")
+            .unwrap();
+        let mut h = h;
+        assert_eq!(h.sh("ngctl", &["show", "em1_5:"]).status, 0);
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //!
 //! `observe` runs the queries the scope needs once and keeps what it saw (for choosing
 //! units and vxlan local addresses); `apply` lowers one change and runs its steps, undoing
-//! the change's earlier steps if a later one fails; `commands` lowers without a host
-//! (units show as `N`).
+//! the change's earlier steps if a later one fails (netgraph creation goes through
+//! [`crate::phased`], as it needs the kernel's answers between steps); `commands` lowers
+//! without a host (units show as `N`, netgraph's answers as `ngethN` and `linkL`).
 
 use crate::error::Error;
 use crate::exec::run_steps;
@@ -13,6 +14,7 @@ use crate::units::Units;
 use jailnet_host::Host;
 use jailnet_plan::resource::{ResolvConf, SwitchImpl};
 use jailnet_plan::{Backend, BackendError, Change, Observed, Op, Resource};
+use std::collections::BTreeSet;
 
 /// How often a cloned interface is retried on the next unit when its unit was taken.
 const UNIT_ATTEMPTS: usize = 16;
@@ -23,6 +25,9 @@ pub struct FreebsdBackend<H: Host> {
     host: H,
     view: Option<HostView>,
     units: Units,
+    /// Host interfaces of the netgraph switches in the last observed scope, and of those
+    /// created since.
+    netgraph: BTreeSet<String>,
 }
 
 impl<H: Host> FreebsdBackend<H> {
@@ -31,6 +36,7 @@ impl<H: Host> FreebsdBackend<H> {
             host,
             view: None,
             units: Units::default(),
+            netgraph: BTreeSet::new(),
         }
     }
 
@@ -60,6 +66,7 @@ impl<H: Host> FreebsdBackend<H> {
                 .as_ref()
                 .map(HostView::local_addrs)
                 .unwrap_or_default(),
+            netgraph: self.netgraph.clone(),
         }
     }
 
@@ -73,15 +80,26 @@ impl<H: Host> FreebsdBackend<H> {
         Ok(())
     }
 
+    /// A netgraph switch or NIC, or an uplink of a netgraph switch.
+    fn is_netgraph(&self, r: &Resource) -> bool {
+        match r {
+            Resource::Switch { imp, .. } => *imp == SwitchImpl::Netgraph,
+            Resource::Nic { switch_imp, .. } => *switch_imp == SwitchImpl::Netgraph,
+            Resource::Member { switch, .. } => self.netgraph.contains(switch.as_str()),
+            _ => false,
+        }
+    }
+
     fn apply_change(&mut self, change: &Change) -> Result<(), Error> {
         let r = change
             .resource()
             .ok_or_else(|| Error::Unsupported(format!("{}: empty change", change.id)))?;
-        if change.op != Op::Delete && is_netgraph(r) {
-            return Err(Error::Unsupported(format!(
-                "{}: creating netgraph switches and NICs is not implemented in the FreeBSD backend yet",
-                r.id()
-            )));
+        if change.op == Op::Create && self.is_netgraph(r) {
+            crate::phased::create(&mut self.host, r)?;
+            if let Resource::Switch { ifname, .. } = r {
+                self.netgraph.insert(ifname.to_string());
+            }
+            return Ok(());
         }
         let mut ctx = self.ctx();
         if let Some(Resource::Resolver {
@@ -139,6 +157,17 @@ impl<H: Host> FreebsdBackend<H> {
 impl<H: Host> Backend for FreebsdBackend<H> {
     fn observe(&mut self, scope: &[&Resource]) -> Result<Observed, BackendError> {
         let view = observe::gather(&mut self.host, scope)?;
+        self.netgraph = scope
+            .iter()
+            .filter_map(|r| match r {
+                Resource::Switch {
+                    ifname,
+                    imp: SwitchImpl::Netgraph,
+                    ..
+                } => Some(ifname.to_string()),
+                _ => None,
+            })
+            .collect();
         self.units = Units::from_view(&view);
         let observed = observe::map(&view, scope);
         self.view = Some(view);
@@ -155,19 +184,6 @@ impl<H: Host> Backend for FreebsdBackend<H> {
             Err(e) => vec![format!("# {e}")],
         }
     }
-}
-
-fn is_netgraph(r: &Resource) -> bool {
-    matches!(
-        r,
-        Resource::Switch {
-            imp: SwitchImpl::Netgraph,
-            ..
-        } | Resource::Nic {
-            switch_imp: SwitchImpl::Netgraph,
-            ..
-        }
-    )
 }
 
 /// The first step (the clone itself) failed because its unit is taken: nothing was made.

@@ -24,13 +24,22 @@ use jailnet_host::Invocation;
 use jailnet_model::config::Proto;
 use jailnet_model::net::Cidr;
 use jailnet_plan::resource::FwRule;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 /// The anchor every jailnet anchor lives under.
 pub const ANCHOR_ROOT: &str = "jailnet";
 
 /// pf's limit on a label (`PF_RULE_LABEL_SIZE` 64, with the terminating NUL).
 const LABEL_MAX: usize = 63;
+
+/// A rule that jailnet never generates (port 0 to 0.0.0.0): observe reports it for rules
+/// in a jailnet anchor that are not jailnet's, so the anchor never looks intact. Never
+/// loaded: an anchor is reloaded with jailnet's rules only.
+pub const FOREIGN: FwRule = FwRule::Pass {
+    proto: Proto::Tcp,
+    to: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+    port: 0,
+};
 
 /// `jailnet/<anchor>`.
 pub fn anchor_path(anchor: &str) -> String {
@@ -55,7 +64,7 @@ pub fn label(anchor: &str) -> String {
 pub fn rule_lines(anchor: &str, rules: &[FwRule]) -> (Vec<String>, Vec<String>) {
     let mut nat = Vec::new();
     let mut filter = Vec::new();
-    for r in rules {
+    for r in rules.iter().filter(|r| **r != FOREIGN) {
         match r {
             FwRule::Nat { from, out } => nat.push(format!(
                 "nat on {out} {} from {} to any -> ({out}:0)",
@@ -235,6 +244,11 @@ mod tests {
             flush("nat-lan")[0].inv.argv(),
             ["pfctl", "-a", "jailnet/nat-lan", "-F", "all"]
         );
+    }
+
+    #[test]
+    fn the_foreign_marker_is_never_loaded() {
+        assert_eq!(rules_text("nat-lan", &[FOREIGN]), "");
     }
 
     #[test]

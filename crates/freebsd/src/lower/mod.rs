@@ -38,6 +38,8 @@ pub struct Ctx {
     pub host_resolv: Option<String>,
     /// IPv4 address of each host interface that has one (vxlan's `vxlanlocal`).
     pub local_addrs: Vec<(String, String)>,
+    /// Host interfaces of netgraph switches (their uplinks are ng_ether hooks, not `addm`).
+    pub netgraph: std::collections::BTreeSet<String>,
 }
 
 /// The steps of `change`.
@@ -48,7 +50,7 @@ pub fn lower(change: &Change, ctx: &Ctx) -> Result<Vec<Step>, Error> {
         .ok_or_else(|| Error::Unsupported(format!("{}: a change without a resource", change.id)))?;
     match (change.op, before, after) {
         (Op::Create, _, Some(a)) => create(a, ctx),
-        (Op::Delete, Some(b), _) => delete(b),
+        (Op::Delete, Some(b), _) => delete(b, ctx),
         (Op::Update, Some(b), Some(a)) => update(b, a, ctx),
         _ => Err(Error::Unsupported(format!("{}: malformed change", r.id()))),
     }
@@ -98,10 +100,7 @@ fn create(r: &Resource, ctx: &Ctx) -> Result<Vec<Step>, Error> {
         | Resource::Nic {
             switch_imp: SwitchImpl::Netgraph,
             ..
-        } => Err(Error::Unsupported(format!(
-            "{}: netgraph is lowered in phases",
-            r.id()
-        ))),
+        } => Ok(netgraph::dry_run(r, false)),
         Resource::Vlan { .. } => Ok(vlan::create(r, ctx)),
         Resource::Loopback { ifname } => {
             // `ifconfig lo1 create …` (seed 004's loopback for shared-IP jails).
@@ -111,6 +110,9 @@ fn create(r: &Resource, ctx: &Ctx) -> Result<Vec<Step>, Error> {
             Ok(vec![Step::new(ifconfig(words))])
         }
         Resource::Vxlan { .. } => vxlan::create(r, ctx),
+        Resource::Member { switch, .. } if ctx.netgraph.contains(switch.as_str()) => {
+            Ok(netgraph::dry_run(r, true))
+        }
         Resource::Member { switch, member } => Ok(member::create(switch.as_str(), member.as_str())),
         Resource::Jail { .. } => Ok(jail::create(r)),
         Resource::Nic { .. } => Ok(nic::create(r, ctx)),
@@ -122,14 +124,19 @@ fn create(r: &Resource, ctx: &Ctx) -> Result<Vec<Step>, Error> {
         Resource::Guard { .. }
         | Resource::Devfs { .. }
         | Resource::DhcpServer { .. }
-        | Resource::DhcpClient { .. } => Err(Error::Unsupported(format!("{}: not lowered yet", r.id()))),
+        | Resource::DhcpClient { .. } => {
+            Err(Error::Unsupported(format!("{}: not lowered yet", r.id())))
+        }
     }
 }
 
-fn delete(r: &Resource) -> Result<Vec<Step>, Error> {
+fn delete(r: &Resource, ctx: &Ctx) -> Result<Vec<Step>, Error> {
     if matches!(
         r,
-        Resource::Guard { .. } | Resource::Devfs { .. } | Resource::DhcpServer { .. } | Resource::DhcpClient { .. }
+        Resource::Guard { .. }
+            | Resource::Devfs { .. }
+            | Resource::DhcpServer { .. }
+            | Resource::DhcpClient { .. }
     ) {
         return Err(Error::Unsupported(format!("{}: not lowered yet", r.id())));
     }
@@ -155,6 +162,9 @@ fn delete(r: &Resource) -> Result<Vec<Step>, Error> {
             vec![destroy(ifname.as_str())]
         }
         Resource::Nic { host_ifname, .. } => vec![destroy(host_ifname.as_str())],
+        Resource::Member { switch, member } if ctx.netgraph.contains(switch.as_str()) => {
+            netgraph::delete_member(switch.as_str(), member.as_str())
+        }
         Resource::Member { switch, member } => member::delete(switch.as_str(), member.as_str()),
         Resource::Jail { name, .. } => jail::remove(name.as_str()),
         Resource::Route { jail, v6, .. } => route::delete(jail.as_str(), *v6),

@@ -34,7 +34,7 @@ pub fn map(v: &HostView, scope: &[&Resource]) -> Observed {
         .collect();
     for r in scope {
         if let Some(found) = one(v, r, &aliases) {
-            let tagged = o.tagged.contains(&found.id());
+            let tagged = o.tagged.contains(&found.id()) || super::ngctl::owns(&v.netgraph, &found);
             o.insert(found, tagged);
         }
     }
@@ -45,11 +45,13 @@ pub fn map(v: &HostView, scope: &[&Resource]) -> Observed {
             }
         }
     }
+    super::pf::map_into(&v.pf, scope, &mut o);
     o
 }
 
 fn one(v: &HostView, r: &Resource, aliases: &[(String, IpAddr)]) -> Option<Resource> {
     match r {
+        // Mapped with jailnet's other anchors in `pf::map_into`.
         Resource::Firewall { .. } => None,
         Resource::Guard { .. }
         | Resource::Devfs { .. }
@@ -133,6 +135,10 @@ fn one(v: &HostView, r: &Resource, aliases: &[(String, IpAddr)]) -> Option<Resou
             })
         }
         Resource::Member { switch, member } => {
+            if let Some(on) = super::ngctl::member_on(&v.netgraph, switch.as_str(), member.as_str())
+            {
+                return on.then(|| r.clone());
+            }
             let b = v.iface(switch.as_str())?;
             b.members()
                 .iter()
@@ -242,8 +248,13 @@ fn nic(v: &HostView, r: &Resource) -> Option<Resource> {
                 None => (host_ifname.clone(), false),
             }
         }
-        // ng_bridge has no private ports; the eiface lives in the jail.
-        SwitchImpl::Netgraph => (switch.clone(), false),
+        // ng_bridge has no private ports; the eiface lives in the jail, its node on the host.
+        SwitchImpl::Netgraph => {
+            match super::ngctl::eiface_on(&v.netgraph, host_ifname.as_str(), switch.as_str())? {
+                true => (switch.clone(), false),
+                false => (host_ifname.clone(), false),
+            }
+        }
     };
     let Some(inside) = inside else {
         // The jail end is gone (the jail was recreated): a broken NIC, to be replaced.

@@ -5,12 +5,15 @@
 //! once, and for each VNET jail in scope one `jexec J ifconfig -a` (when it has NICs in
 //! scope) and one `jexec J netstat -rn` (when it has routes in scope); `jexec J cat
 //! /etc/resolv.conf` per resolver in scope, and the host's resolv.conf once when one of
-//! them inherits it.
+//! them inherits it; `pfctl -a jailnet -s Anchors` once, and per anchor found `-s nat`
+//! and/or `-s rules` ([`pf`]); `ngctl list -l` once when netgraph switches or NICs are in
+//! scope ([`ngctl`]).
 
 pub mod ifconfig;
 pub mod jls;
 mod map;
 pub mod ngctl;
+pub mod pf;
 pub mod route;
 pub mod sysctl;
 
@@ -43,6 +46,10 @@ pub struct HostView {
     pub host_resolv: Option<String>,
     /// sysctl values by name.
     pub sysctl: BTreeMap<String, String>,
+    /// jailnet's pf anchors (`pfctl -a jailnet -s Anchors`, then per anchor).
+    pub pf: pf::PfView,
+    /// Netgraph nodes with their hooks (`ngctl list -l`), when netgraph is in scope.
+    pub netgraph: Vec<ngctl::NgNode>,
 }
 
 impl HostView {
@@ -95,6 +102,9 @@ pub fn gather<H: Host + ?Sized>(host: &mut H, scope: &[&Resource]) -> Result<Hos
         v.sysctl = sysctl::parse(&keys, &out.stdout)?.into_iter().collect();
     }
     v.ifaces = ifconfig::parse(&run(host, &Invocation::new("ifconfig", ["-a"]))?.stdout)?;
+    if ngctl::in_scope(scope) {
+        v.netgraph = ngctl::parse_list(&run(host, &ngctl::list_long())?.stdout)?;
+    }
     let jailish = scope.iter().any(|r| r.jail().is_some());
     if jailish {
         v.jails = jls::parse(&run(host, &Invocation::new("jls", jls::args()))?.stdout)?;
@@ -140,6 +150,7 @@ pub fn gather<H: Host + ?Sized>(host: &mut H, scope: &[&Resource]) -> Result<Hos
     if inherit && !v.resolv.is_empty() {
         v.host_resolv = Some(read_host_resolv(host)?);
     }
+    v.pf = pf::gather(host, scope)?;
     Ok(v)
 }
 
