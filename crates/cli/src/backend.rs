@@ -37,8 +37,17 @@ pub fn linux_options(cli: &Cli) -> LinuxOptions {
 
 /// FreeBSD prerequisites (pf, VIMAGE, sysctls) on the real host or the simulator.
 pub fn freebsd_doctor(cli: &Cli, graph: &jailnet_plan::Graph) -> Result<Vec<jailnet_plan::doctor::Finding>> {
-    let _ = (cli, graph);
-    Ok(Vec::new())
+    let needs = jailnet_freebsd::doctor::Needs::from_graph(graph);
+    Ok(match resolve(cli.backend) {
+        BackendKind::Sim => {
+            let mut sim = crate::sim::load(&crate::cmd::state_dir(cli))?;
+            jailnet_freebsd::doctor::doctor(&mut sim, &needs)
+        }
+        _ => {
+            let mut host = jailnet_host::SystemHost::new(jailnet_host::JailEntry::Jexec);
+            jailnet_freebsd::doctor::doctor(&mut host, &needs)
+        }
+    })
 }
 
 /// A host with nothing on it that refuses to change: what `plan` uses when no backend is
