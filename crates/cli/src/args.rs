@@ -7,7 +7,12 @@ use std::path::PathBuf;
 ///
 /// Exit codes: 0 ok, 1 runtime failure (after rollback), 2 invalid input or usage.
 #[derive(Debug, Parser)]
-#[command(name = "jailnet", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "jailnet",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// Config file [default: ./jailnet.toml if present, else /usr/local/etc/jailnet.toml
     /// on FreeBSD and /etc/jailnet.toml elsewhere]
@@ -73,8 +78,10 @@ pub enum Cmd {
     },
     /// Show switches, jails, NICs, addresses and their live state
     Status,
-    /// Draw the topology
+    /// Draw the topology: switches, jails, VMs, uplinks, NAT, exposed ports and VXLAN
+    /// peers, coloured by live state when the backend can observe the host
     Graph {
+        /// Output format (svg uses graphviz's dot when installed, else a built-in layout)
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
         format: GraphFormat,
     },
@@ -95,13 +102,34 @@ pub enum Cmd {
         #[command(subcommand)]
         cmd: SimCmd,
     },
-    /// Convert iocage / pot / bastille configs to jailnet.toml
+    /// Convert iocage / pot / bastille configs to jailnet.toml (printed on stdout; what
+    /// cannot be carried over becomes `# not carried over: …` comments)
     Import {
         #[arg(value_enum)]
         from: ImportFrom,
-        /// The tool's config file or directory
-        path: PathBuf,
+        /// iocage: a jail's config.json, a jail directory, or a directory of jails
+        /// (iocage/jails/*/config.json). pot: a pot's conf/pot.conf, a pot directory or
+        /// the jails directory, plus optionally the global pot.conf. bastille: a jail's
+        /// jail.conf, a jail directory or the jails directory
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// The host's outside interface ([host] uplink) when the configs do not name it
+        #[arg(long, value_name = "IF")]
+        uplink: Option<String>,
     },
+    /// Print the host's base networking as rc.conf(5) settings (`sysrc` lines), for
+    /// admins who want it in plain rc.conf rather than from `jailnet up`
+    Export {
+        #[arg(value_enum)]
+        what: ExportWhat,
+    },
+    /// Print a shell completion script
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the JSON Schema of jailnet.toml
+    Schema,
     /// Build a showcase topology in a sandbox, prove it works, tear it down
     Demo,
     /// Print configuration for other tools (jail.conf lines that hook jailnet in)
@@ -134,6 +162,12 @@ pub enum GraphFormat {
     Svg,
     Dot,
     Mermaid,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportWhat {
+    /// sysrc lines: cloned_interfaces, ifconfig_bridgeN="… addm … up", gateway_enable, …
+    RcConf,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

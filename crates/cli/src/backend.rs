@@ -19,7 +19,9 @@ pub fn resolve(kind: BackendKind) -> BackendKind {
 pub fn open(cli: &Cli) -> Result<Option<Box<dyn Backend>>> {
     match resolve(cli.backend) {
         BackendKind::Linux => Ok(Some(Box::new(LinuxBackend::new(linux_options(cli))))),
-        BackendKind::Sim => Ok(Some(Box::new(crate::sim::SimBackend::open(&crate::cmd::state_dir(cli))?))),
+        BackendKind::Sim => Ok(Some(Box::new(crate::sim::SimBackend::open(
+            &crate::cmd::state_dir(cli),
+        )?))),
         BackendKind::Freebsd => Ok(Some(Box::new(jailnet_freebsd::FreebsdBackend::new(
             jailnet_host::SystemHost::new(jailnet_host::JailEntry::Jexec),
         )))),
@@ -36,7 +38,10 @@ pub fn linux_options(cli: &Cli) -> LinuxOptions {
 }
 
 /// FreeBSD prerequisites (pf, VIMAGE, sysctls) on the real host or the simulator.
-pub fn freebsd_doctor(cli: &Cli, graph: &jailnet_plan::Graph) -> Result<Vec<jailnet_plan::doctor::Finding>> {
+pub fn freebsd_doctor(
+    cli: &Cli,
+    graph: &jailnet_plan::Graph,
+) -> Result<Vec<jailnet_plan::doctor::Finding>> {
     let needs = jailnet_freebsd::doctor::Needs::from_graph(graph);
     Ok(match resolve(cli.backend) {
         BackendKind::Sim => {
@@ -59,7 +64,10 @@ impl Backend for EmptyHost {
         Ok(Observed::default())
     }
     fn apply(&mut self, change: &Change) -> Result<(), BackendError> {
-        Err(BackendError(format!("{}: no backend is available to apply changes on this host", change.id)))
+        Err(BackendError(format!(
+            "{}: no backend is available to apply changes on this host",
+            change.id
+        )))
     }
     fn commands(&self, change: &Change) -> Vec<String> {
         vec![format!("(no backend) {}", change.line())]

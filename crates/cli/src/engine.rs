@@ -2,10 +2,10 @@
 //! plan → apply (with rollback) → re-observe → the diff must now be empty.
 
 use anyhow::{bail, Context, Result};
-use std::path::Path;
 use jailnet_model::alloc::{allocate, Allocations};
 use jailnet_model::Config;
 use jailnet_plan::{desired, diff, Backend, Change, Graph, Observed, Op, Plan, Resource, State};
+use std::path::Path;
 
 /// Which part of the config a command acts on.
 #[derive(Clone, Debug)]
@@ -43,9 +43,18 @@ pub fn host_name(cfg: &Config) -> String {
 }
 
 /// Plan `scope` of `cfg` against what `backend` observes.
-pub fn prepare(cfg: &Config, state: &State, backend: &mut dyn Backend, scope: &Scope) -> Result<Prepared> {
+pub fn prepare(
+    cfg: &Config,
+    state: &State,
+    backend: &mut dyn Backend,
+    scope: &Scope,
+) -> Result<Prepared> {
     let host = host_name(cfg);
-    let prev = if state.host.is_empty() || state.host == host { state.allocations.clone() } else { Allocations::default() };
+    let prev = if state.host.is_empty() || state.host == host {
+        state.allocations.clone()
+    } else {
+        Allocations::default()
+    };
     let alloc = allocate(cfg, &host, &prev).context("allocation failed")?;
     let full = desired(cfg, &alloc)?;
     let graph = match scope {
@@ -58,11 +67,22 @@ pub fn prepare(cfg: &Config, state: &State, backend: &mut dyn Backend, scope: &S
     Ok(Prepared { alloc, graph, plan })
 }
 
-fn plan_against(graph: &Graph, state: &State, backend: &mut dyn Backend, scope: &Scope) -> Result<(Plan, Observed)> {
+fn plan_against(
+    graph: &Graph,
+    state: &State,
+    backend: &mut dyn Backend,
+    scope: &Scope,
+) -> Result<(Plan, Observed)> {
     let wanted: Vec<&Resource> = graph.nodes.values().chain(state.scope()).collect();
-    let observed = backend.observe(&wanted).context("cannot observe the host")?;
+    let observed = backend
+        .observe(&wanted)
+        .context("cannot observe the host")?;
     let mut plan = diff(graph, &observed, state);
-    let mine = |c: &Change, j: &str| c.resource().and_then(Resource::jail).is_some_and(|x| x.as_str() == j);
+    let mine = |c: &Change, j: &str| {
+        c.resource()
+            .and_then(Resource::jail)
+            .is_some_and(|x| x.as_str() == j)
+    };
     match scope {
         Scope::Attach(j) => plan.changes.retain(|c| c.op != Op::Delete || mine(c, j)),
         Scope::Detach(j) => plan.changes.retain(|c| mine(c, j)),
@@ -94,7 +114,9 @@ pub fn converge(
     }
     let total = prepared.plan.changes.len();
     // A testing aid for crash safety: die by SIGKILL right before change N.
-    let kill_at: Option<usize> = std::env::var("JAILNET_TEST_KILL_BEFORE").ok().and_then(|v| v.parse().ok());
+    let kill_at: Option<usize> = std::env::var("JAILNET_TEST_KILL_BEFORE")
+        .ok()
+        .and_then(|v| v.parse().ok());
     let result = jailnet_plan::apply_until(
         &prepared.plan,
         backend,
@@ -131,7 +153,9 @@ pub fn converge(
     }
     // Forget owned resources that are gone from the host (removed by hand, or by the
     // kernel together with their jail): there is nothing left to remove.
-    state.owned.retain(|id, _| observed.resources.nodes.contains_key(id));
+    state
+        .owned
+        .retain(|id, _| observed.resources.nodes.contains_key(id));
     save(state)?;
     Ok(n)
 }

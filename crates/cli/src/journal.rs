@@ -24,7 +24,10 @@ fn path(dir: &Path) -> PathBuf {
 
 /// Record that `plan` is about to be applied.
 pub fn begin(dir: &Path, command: &str, plan: &Plan) -> Result<()> {
-    let j = Journal { command: command.to_string(), plan: plan.clone() };
+    let j = Journal {
+        command: command.to_string(),
+        plan: plan.clone(),
+    };
     crate::state_file::write_atomic(&path(dir), serde_json::to_string(&j)?.as_bytes())
 }
 
@@ -39,14 +42,22 @@ pub fn end(dir: &Path) -> Result<()> {
 /// The journal of an apply that did not finish, if there is one.
 pub fn pending(dir: &Path) -> Result<Option<Journal>> {
     match std::fs::read_to_string(path(dir)) {
-        Ok(t) => Ok(Some(serde_json::from_str(&t).context("the journal of an interrupted apply is unreadable")?)),
+        Ok(t) => Ok(Some(
+            serde_json::from_str(&t)
+                .context("the journal of an interrupted apply is unreadable")?,
+        )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e.into()),
     }
 }
 
 /// Finish the rollback of an interrupted apply. Returns how many changes were undone.
-pub fn recover(dir: &Path, backend: &mut dyn Backend, state: &mut State, save: &mut dyn FnMut(&State) -> Result<()>) -> Result<usize> {
+pub fn recover(
+    dir: &Path,
+    backend: &mut dyn Backend,
+    state: &mut State,
+    save: &mut dyn FnMut(&State) -> Result<()>,
+) -> Result<usize> {
     let Some(j) = pending(dir)? else { return Ok(0) };
     let touched: Vec<&Resource> = j
         .plan
@@ -55,7 +66,9 @@ pub fn recover(dir: &Path, backend: &mut dyn Backend, state: &mut State, save: &
         .flat_map(|c| c.before.iter().chain(c.after.iter()))
         .chain(state.scope())
         .collect();
-    let observed = backend.observe(&touched).context("cannot observe the host to recover")?;
+    let observed = backend
+        .observe(&touched)
+        .context("cannot observe the host to recover")?;
     // Which changes took effect, judged by the host itself (the dead run's own record
     // of its progress may be behind).
     let mut done: Vec<Change> = Vec::new();
@@ -80,11 +93,19 @@ pub fn recover(dir: &Path, backend: &mut dyn Backend, state: &mut State, save: &
         state.record(c);
     }
     save(state)?;
-    let undo = Plan { changes: done.iter().rev().map(Change::inverse).collect(), warnings: Vec::new() };
+    let undo = Plan {
+        changes: done.iter().rev().map(Change::inverse).collect(),
+        warnings: Vec::new(),
+    };
     let n = undo.changes.len();
     let result = jailnet_plan::apply(&undo, backend, state, &mut |_, _| {});
     save(state)?;
-    result.map_err(|e| anyhow::anyhow!("cannot finish rolling back the interrupted `{}`: {e}", j.command))?;
+    result.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot finish rolling back the interrupted `{}`: {e}",
+            j.command
+        )
+    })?;
     end(dir)?;
     Ok(n)
 }

@@ -7,10 +7,10 @@ mod cmd;
 mod config;
 mod demo;
 mod engine;
-mod sim;
 mod exit;
 mod journal;
 mod signals;
+mod sim;
 mod state_file;
 
 use clap::Parser;

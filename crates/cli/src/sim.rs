@@ -14,7 +14,8 @@ pub const SIM_FILE: &str = "sim-host.json";
 pub fn load(dir: &Path) -> Result<SimHost> {
     let path = dir.join(SIM_FILE);
     match std::fs::read_to_string(&path) {
-        Ok(text) => SimHost::from_json(&text).with_context(|| format!("{} is not a simulated host", path.display())),
+        Ok(text) => SimHost::from_json(&text)
+            .with_context(|| format!("{} is not a simulated host", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(SimHost::fresh()),
         Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
@@ -28,13 +29,22 @@ pub struct SimBackend {
 
 impl SimBackend {
     pub fn open(dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create state dir {}", dir.display()))?;
-        Ok(SimBackend { inner: FreebsdBackend::new(load(dir)?), path: dir.join(SIM_FILE) })
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create state dir {}", dir.display()))?;
+        Ok(SimBackend {
+            inner: FreebsdBackend::new(load(dir)?),
+            path: dir.join(SIM_FILE),
+        })
     }
 
     fn save(&self) -> Result<(), BackendError> {
-        let json = self.inner.host().to_json().map_err(|e| BackendError(format!("cannot save the simulated host: {e}")))?;
-        write_atomic(&self.path, json.as_bytes()).map_err(|e| BackendError(format!("cannot save the simulated host: {e:#}")))
+        let json = self
+            .inner
+            .host()
+            .to_json()
+            .map_err(|e| BackendError(format!("cannot save the simulated host: {e}")))?;
+        write_atomic(&self.path, json.as_bytes())
+            .map_err(|e| BackendError(format!("cannot save the simulated host: {e:#}")))
     }
 }
 

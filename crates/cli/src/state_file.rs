@@ -17,7 +17,8 @@ pub struct StateStore {
 impl StateStore {
     /// Create the dir if needed and take the exclusive lock (waits for other jailnet runs).
     pub fn open(dir: &Path) -> Result<Self> {
-        fs::create_dir_all(dir).with_context(|| format!("cannot create state dir {}", dir.display()))?;
+        fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create state dir {}", dir.display()))?;
         let lock_path = dir.join("lock");
         let lock = OpenOptions::new()
             .create(true)
@@ -28,9 +29,16 @@ impl StateStore {
         // SAFETY: flock on a valid fd we own; blocks until the lock is ours.
         let rc = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) };
         if rc != 0 {
-            bail!("cannot lock {}: {}", lock_path.display(), std::io::Error::last_os_error());
+            bail!(
+                "cannot lock {}: {}",
+                lock_path.display(),
+                std::io::Error::last_os_error()
+            );
         }
-        Ok(StateStore { dir: dir.to_path_buf(), _lock: lock })
+        Ok(StateStore {
+            dir: dir.to_path_buf(),
+            _lock: lock,
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -49,13 +57,17 @@ impl StateStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", p.display())),
         };
-        let v: serde_json::Value =
-            serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", p.display()))?;
+        let v: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not valid JSON", p.display()))?;
         let schema = v.get("schema").and_then(|s| s.as_u64()).unwrap_or(0);
         if schema != u64::from(SCHEMA) {
-            bail!("{} has schema {schema}; this jailnet reads schema {SCHEMA}", p.display());
+            bail!(
+                "{} has schema {schema}; this jailnet reads schema {SCHEMA}",
+                p.display()
+            );
         }
-        serde_json::from_value(v).with_context(|| format!("{} does not match the state format", p.display()))
+        serde_json::from_value(v)
+            .with_context(|| format!("{} does not match the state format", p.display()))
     }
 
     pub fn save(&self, state: &State) -> Result<()> {
@@ -74,7 +86,10 @@ impl StateStore {
 /// temp + fsync + rename + fsync(dir): the file is either the old or the new content.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
     let mut f = File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
     f.write_all(bytes)?;
@@ -104,7 +119,10 @@ mod tests {
         let err = store.load().unwrap_err().to_string();
         assert!(err.contains("schema 99"), "{err}");
         // no temp files left behind
-        let names: Vec<String> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         assert!(names.iter().all(|n| !n.contains(".tmp.")), "{names:?}");
     }
 }

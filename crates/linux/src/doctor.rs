@@ -62,7 +62,11 @@ pub fn doctor(opts: &LinuxOptions, needs: &Needs) -> Vec<Finding> {
         out.push(if Netns::exists(ns) {
             Finding::ok("host namespace exists", format!("netns {ns}"))
         } else {
-            Finding::fail("host namespace exists", format!("no netns {ns}"), format!("ip netns add {ns}"))
+            Finding::fail(
+                "host namespace exists",
+                format!("no netns {ns}"),
+                format!("ip netns add {ns}"),
+            )
         });
     }
     // SAFETY: geteuid has no preconditions.
@@ -70,7 +74,11 @@ pub fn doctor(opts: &LinuxOptions, needs: &Needs) -> Vec<Finding> {
     out.push(if root {
         Finding::ok("running as root", "uid 0")
     } else {
-        Finding::fail("running as root", "jailnet needs CAP_NET_ADMIN and CAP_SYS_ADMIN (namespaces)", "run it as root (sudo jailnet …)")
+        Finding::fail(
+            "running as root",
+            "jailnet needs CAP_NET_ADMIN and CAP_SYS_ADMIN (namespaces)",
+            "run it as root (sudo jailnet …)",
+        )
     });
     for (need, key, fix) in [
         (needs.routing_v4, "net.ipv4.ip_forward", "jailnet up sets it; to keep it across reboots: echo net.ipv4.ip_forward=1 > /etc/sysctl.d/90-jailnet.conf"),
@@ -91,7 +99,11 @@ pub fn doctor(opts: &LinuxOptions, needs: &Needs) -> Vec<Finding> {
                 out.push(Finding::ok("nft is installed", o.stdout.trim().to_string()));
                 out.extend(shadowing_tables(opts));
             }
-            _ => out.push(Finding::fail("nft is installed", "not found", "apt-get install nftables")),
+            _ => out.push(Finding::fail(
+                "nft is installed",
+                "not found",
+                "apt-get install nftables",
+            )),
         }
     }
     // br_netfilter sends bridged frames through the IP hooks of every table, where a
@@ -107,7 +119,8 @@ pub fn doctor(opts: &LinuxOptions, needs: &Needs) -> Vec<Finding> {
         });
     }
     if needs.vlan {
-        let has = std::path::Path::new("/proc/net/vlan").exists() || std::path::Path::new("/sys/module/8021q").exists();
+        let has = std::path::Path::new("/proc/net/vlan").exists()
+            || std::path::Path::new("/sys/module/8021q").exists();
         out.push(if has {
             Finding::ok("802.1Q VLAN support", "8021q present")
         } else {
@@ -128,19 +141,30 @@ fn shadowing_tables(opts: &LinuxOptions) -> Vec<Finding> {
     };
     let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap_or_default();
     let mut found = Vec::new();
-    for item in v.get("nftables").and_then(|x| x.as_array()).into_iter().flatten() {
+    for item in v
+        .get("nftables")
+        .and_then(|x| x.as_array())
+        .into_iter()
+        .flatten()
+    {
         let Some(c) = item.get("chain") else { continue };
         let table = c.get("table").and_then(|x| x.as_str()).unwrap_or("");
         let hook = c.get("hook").and_then(|x| x.as_str()).unwrap_or("");
         let policy = c.get("policy").and_then(|x| x.as_str()).unwrap_or("accept");
-        if table != crate::nft::TABLE && policy == "drop" && matches!(hook, "forward" | "input" | "prerouting") {
+        if table != crate::nft::TABLE
+            && policy == "drop"
+            && matches!(hook, "forward" | "input" | "prerouting")
+        {
             let family = c.get("family").and_then(|x| x.as_str()).unwrap_or("");
             let name = c.get("name").and_then(|x| x.as_str()).unwrap_or("");
             found.push(format!("{family} {table} chain {name} (hook {hook})"));
         }
     }
     if found.is_empty() {
-        vec![Finding::ok("no other nft table drops forwarded traffic", "none with a drop policy on forward/input")]
+        vec![Finding::ok(
+            "no other nft table drops forwarded traffic",
+            "none with a drop policy on forward/input",
+        )]
     } else {
         vec![Finding::warn(
             "no other nft table drops forwarded traffic",

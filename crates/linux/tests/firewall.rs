@@ -8,7 +8,9 @@ use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use jailnet_linux::{AddrOptions, LinkRef, LinuxBackend, LinuxOptions, Netlink, Netns, Request, VethSpec};
+use jailnet_linux::{
+    AddrOptions, LinkRef, LinuxBackend, LinuxOptions, Netlink, Netns, Request, VethSpec,
+};
 use jailnet_model::alloc::allocate;
 use jailnet_plan::{apply, desired, diff, Backend, Graph, Plan, Resource, State};
 
@@ -39,7 +41,11 @@ impl Env {
         }
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let host = format!("jnf{}x{n}", std::process::id());
-        let env = Env { up: format!("{host}u"), etc: std::env::temp_dir().join(format!("{host}-etc")), host };
+        let env = Env {
+            up: format!("{host}u"),
+            etc: std::env::temp_dir().join(format!("{host}-etc")),
+            host,
+        };
         let h = Netns::create(&env.host).unwrap();
         let u = Netns::create(&env.up).unwrap();
         let ufd = u.fd().unwrap();
@@ -49,23 +55,32 @@ impl Env {
         spec.peer_netns = Some(&ufd);
         hn.execute(Request::create_veth(&spec).unwrap()).unwrap();
         let nodad = AddrOptions { nodad: true };
-        hn.add_address(LinkRef::Name("up0"), ip(HOST_UP4), 24, nodad).unwrap();
-        hn.add_address(LinkRef::Name("up0"), ip(HOST_UP6), 64, nodad).unwrap();
-        un.add_address(LinkRef::Name("eth0"), ip(UPSTREAM4), 24, nodad).unwrap();
-        un.add_address(LinkRef::Name("eth0"), ip("2001:db8:100::fe"), 64, nodad).unwrap();
-        un.add_address(LinkRef::Name("lo"), ip(INTERNET), 32, nodad).unwrap();
+        hn.add_address(LinkRef::Name("up0"), ip(HOST_UP4), 24, nodad)
+            .unwrap();
+        hn.add_address(LinkRef::Name("up0"), ip(HOST_UP6), 64, nodad)
+            .unwrap();
+        un.add_address(LinkRef::Name("eth0"), ip(UPSTREAM4), 24, nodad)
+            .unwrap();
+        un.add_address(LinkRef::Name("eth0"), ip("2001:db8:100::fe"), 64, nodad)
+            .unwrap();
+        un.add_address(LinkRef::Name("lo"), ip(INTERNET), 32, nodad)
+            .unwrap();
         for n in ["lo", "up0"] {
             hn.set_up(LinkRef::Name(n), true).unwrap();
         }
         for n in ["lo", "eth0"] {
             un.set_up(LinkRef::Name(n), true).unwrap();
         }
-        hn.add_default_route(ip(UPSTREAM4), None::<LinkRef>).unwrap();
+        hn.add_default_route(ip(UPSTREAM4), None::<LinkRef>)
+            .unwrap();
         Some(env)
     }
 
     fn backend(&self) -> LinuxBackend {
-        LinuxBackend::new(LinuxOptions { host_netns: Some(self.host.clone()), etc_netns_dir: self.etc.clone() })
+        LinuxBackend::new(LinuxOptions {
+            host_netns: Some(self.host.clone()),
+            etc_netns_dir: self.etc.clone(),
+        })
     }
 
     fn jail(&self, j: &str) -> String {
@@ -73,7 +88,11 @@ impl Env {
     }
 
     fn nft(&self, args: &[&str]) -> String {
-        let out = Command::new("ip").args(["netns", "exec", &self.host, "nft"]).args(args).output().unwrap();
+        let out = Command::new("ip")
+            .args(["netns", "exec", &self.host, "nft"])
+            .args(args)
+            .output()
+            .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 }
@@ -143,7 +162,11 @@ fn graph(text: &str, state: &mut State) -> Graph {
 fn tcp_peer(server_ns: &str, bind: &str, client_ns: &str, to: &str) -> Option<IpAddr> {
     let bind: SocketAddr = bind.parse().unwrap();
     let to: SocketAddr = to.parse().unwrap();
-    let listener = Netns::open(server_ns).unwrap().run(move || TcpListener::bind(bind)).unwrap().unwrap();
+    let listener = Netns::open(server_ns)
+        .unwrap()
+        .run(move || TcpListener::bind(bind))
+        .unwrap()
+        .unwrap();
     listener.set_nonblocking(true).unwrap();
     let server = std::thread::spawn(move || {
         for _ in 0..60 {
@@ -188,8 +211,13 @@ fn tcp_peer_eventually(server_ns: &str, bind: &str, client_ns: &str, to: &str) -
 fn udp_echo(server_ns: &str, bind: &str, client_ns: &str, to: &str) -> bool {
     let bind: SocketAddr = bind.parse().unwrap();
     let to: SocketAddr = to.parse().unwrap();
-    let sock = Netns::open(server_ns).unwrap().run(move || UdpSocket::bind(bind)).unwrap().unwrap();
-    sock.set_read_timeout(Some(Duration::from_millis(1500))).unwrap();
+    let sock = Netns::open(server_ns)
+        .unwrap()
+        .run(move || UdpSocket::bind(bind))
+        .unwrap()
+        .unwrap();
+    sock.set_read_timeout(Some(Duration::from_millis(1500)))
+        .unwrap();
     let server = std::thread::spawn(move || {
         let mut buf = [0u8; 64];
         if let Ok((n, from)) = sock.recv_from(&mut buf) {
@@ -213,7 +241,9 @@ fn udp_echo(server_ns: &str, bind: &str, client_ns: &str, to: &str) -> bool {
 
 #[test]
 fn nat_expose_hairpin_drift_and_down() {
-    let Some(env) = Env::new("nat_expose_hairpin_drift_and_down") else { return };
+    let Some(env) = Env::new("nat_expose_hairpin_drift_and_down") else {
+        return;
+    };
     let mut b = env.backend();
     let mut state = State::default();
     let g = graph(CONFIG, &mut state);
@@ -222,10 +252,23 @@ fn nat_expose_hairpin_drift_and_down() {
     let other = env.jail("other");
 
     // Outbound NAT: upstream sees the host's uplink address.
-    assert_eq!(tcp_peer(&env.up, &format!("{INTERNET}:9000"), &web, &format!("{INTERNET}:9000")), Some(ip(HOST_UP4)));
+    assert_eq!(
+        tcp_peer(
+            &env.up,
+            &format!("{INTERNET}:9000"),
+            &web,
+            &format!("{INTERNET}:9000")
+        ),
+        Some(ip(HOST_UP4))
+    );
     // Inbound: upstream reaches the jail's TCP and UDP services through the uplink ports.
     assert!(tcp_peer(&web, "0.0.0.0:80", &env.up, &format!("{HOST_UP4}:8080")).is_some());
-    assert!(udp_echo(&web, "0.0.0.0:53", &env.up, &format!("{HOST_UP4}:5353")));
+    assert!(udp_echo(
+        &web,
+        "0.0.0.0:53",
+        &env.up,
+        &format!("{HOST_UP4}:5353")
+    ));
     // IPv6: the jail has IPv6, so the port is forwarded there too.
     assert!(tcp_peer_eventually(&web, "[::]:80", &env.up, &format!("[{HOST_UP6}]:8080")).is_some());
     // A port that is not exposed is unreachable, even with a server behind it.
@@ -238,12 +281,18 @@ fn nat_expose_hairpin_drift_and_down() {
     // Only jailnet's table exists, and it is tagged.
     let tables = env.nft(&["list", "tables"]);
     assert_eq!(tables.trim(), "table inet jailnet", "{tables}");
-    assert!(env.nft(&["list", "table", "inet", "jailnet"]).contains("comment \"jailnet firewall:rdr-web "));
+    assert!(env
+        .nft(&["list", "table", "inet", "jailnet"])
+        .contains("comment \"jailnet firewall:rdr-web "));
 
     // Drift: someone flushes the table; up notices and re-applies.
     env.nft(&["flush", "table", "inet", "jailnet"]);
     let p = plan(&mut b, &g, &state);
-    assert!(p.changes.iter().any(|c| c.id.0 == "firewall:rdr-web"), "{}", p.render_text());
+    assert!(
+        p.changes.iter().any(|c| c.id.0 == "firewall:rdr-web"),
+        "{}",
+        p.render_text()
+    );
     converge(&mut b, &g, &mut state);
     assert!(tcp_peer(&web, "0.0.0.0:80", &env.up, &format!("{HOST_UP4}:8080")).is_some());
 
@@ -254,7 +303,9 @@ fn nat_expose_hairpin_drift_and_down() {
 
 #[test]
 fn changing_one_expose_rewrites_the_table_once() {
-    let Some(env) = Env::new("changing_one_expose_rewrites_the_table_once") else { return };
+    let Some(env) = Env::new("changing_one_expose_rewrites_the_table_once") else {
+        return;
+    };
     let mut b = env.backend();
     let mut state = State::default();
     let g = graph(CONFIG, &mut state);

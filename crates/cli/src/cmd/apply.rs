@@ -17,18 +17,33 @@ pub fn run(cli: &Cli, scope: Scope) -> Result<i32> {
         }
     }
     let Some(mut be) = backend::open(cli)? else {
-        bail!("no backend for {:?} is available in this build", resolve(cli.backend));
+        bail!(
+            "no backend for {:?} is available in this build",
+            resolve(cli.backend)
+        );
     };
     let store = StateStore::open(&super::state_dir(cli))?;
     let mut state = store.load()?;
     crate::signals::install();
-    let undone = crate::journal::recover(store.dir(), be.as_mut(), &mut state, &mut |s| store.save(s))?;
+    let undone =
+        crate::journal::recover(store.dir(), be.as_mut(), &mut state, &mut |s| store.save(s))?;
     if undone > 0 {
-        eprintln!("jailnet: an earlier run was interrupted mid-apply; rolled back its {undone} change(s)");
+        eprintln!(
+            "jailnet: an earlier run was interrupted mid-apply; rolled back its {undone} change(s)"
+        );
     }
     let prepared = prepare(&loaded.cfg, &state, be.as_mut(), &scope)?;
     let host = host_name(&loaded.cfg);
-    let n = converge(&prepared, &mut state, be.as_mut(), &scope, &host, &mut |s| store.save(s), !cli.json && stderr_is_terminal(), Some((store.dir(), &command(&scope))))?;
+    let n = converge(
+        &prepared,
+        &mut state,
+        be.as_mut(),
+        &scope,
+        &host,
+        &mut |s| store.save(s),
+        !cli.json && stderr_is_terminal(),
+        Some((store.dir(), &command(&scope))),
+    )?;
     if cli.json {
         println!("{}", serde_json::json!({"changes": n}));
     } else if n == 0 {

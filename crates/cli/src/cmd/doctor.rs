@@ -37,12 +37,21 @@ pub fn run(cli: &Cli) -> Result<i32> {
                 let lines: Vec<String> = plan.changes.iter().map(|c| c.line()).collect();
                 Finding::warn(
                     "the host matches the config",
-                    format!("{} change{} pending:\n{}", lines.len(), if lines.len() == 1 { "" } else { "s" }, lines.join("\n")),
+                    format!(
+                        "{} change{} pending:\n{}",
+                        lines.len(),
+                        if lines.len() == 1 { "" } else { "s" },
+                        lines.join("\n")
+                    ),
                     "jailnet up",
                 )
             });
         }
-        Err(e) => findings.push(Finding::fail("the host can be observed", e.to_string(), "run jailnet doctor as root on the host itself")),
+        Err(e) => findings.push(Finding::fail(
+            "the host can be observed",
+            e.to_string(),
+            "run jailnet doctor as root on the host itself",
+        )),
     }
     if cli.json {
         println!("{}", serde_json::to_string_pretty(&findings)?);
@@ -67,5 +76,9 @@ pub fn run(cli: &Cli) -> Result<i32> {
             }
         }
     }
-    Ok(if findings.iter().any(|f| f.status == Status::Fail) { 1 } else { 0 })
+    Ok(if findings.iter().any(|f| f.status == Status::Fail) {
+        1
+    } else {
+        0
+    })
 }

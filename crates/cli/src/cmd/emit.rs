@@ -11,18 +11,30 @@ pub fn run(cli: &Cli, jail: &str) -> Result<i32> {
     let Some(j) = loaded.cfg.jails.values().find(|j| j.name.as_str() == jail) else {
         return Err(Invalid(format!("jail '{jail}' is not in {}", loaded.path.display())).into());
     };
-    let exe = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "/usr/local/sbin/jailnet".into());
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "/usr/local/sbin/jailnet".into());
     let cfg = std::fs::canonicalize(&loaded.path).unwrap_or(loaded.path.clone());
     // jail(8) runs exec.* hooks through /bin/sh: refuse paths a shell would interpret.
-    let safe = |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || "/._+-".contains(c));
+    let safe = |p: &str| {
+        !p.is_empty()
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/._+-".contains(c))
+    };
     for p in [exe.as_str(), &cfg.display().to_string()] {
         if !safe(p) {
-            return Err(Invalid(format!("path {p:?} has characters a shell would interpret; move it to a plain path")).into());
+            return Err(Invalid(format!(
+                "path {p:?} has characters a shell would interpret; move it to a plain path"
+            ))
+            .into());
         }
     }
     let q = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
     let hook = |verb: &str| q(&format!("{exe} -c {} {verb} {jail}", cfg.display()));
-    let mut out = format!("# jailnet: networking of jail {jail}, from {}\n{jail} {{\n", cfg.display());
+    let mut out = format!(
+        "# jailnet: networking of jail {jail}, from {}\n{jail} {{\n",
+        cfg.display()
+    );
     if j.is_vnet() {
         out.push_str("\tvnet;\n");
     } else {

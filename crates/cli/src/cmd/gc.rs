@@ -12,7 +12,10 @@ use jailnet_plan::{desired, diff, Op, Resource};
 pub fn run(cli: &Cli) -> Result<i32> {
     let loaded = crate::config::load(cli, resolve(cli.backend) == BackendKind::Linux)?;
     let Some(mut be) = backend::open(cli)? else {
-        bail!("no backend for {:?} is available in this build", resolve(cli.backend));
+        bail!(
+            "no backend for {:?} is available in this build",
+            resolve(cli.backend)
+        );
     };
     let store = StateStore::open(&super::state_dir(cli))?;
     let mut state = store.load()?;
@@ -23,7 +26,8 @@ pub fn run(cli: &Cli) -> Result<i32> {
     let scope: Vec<&Resource> = graph.nodes.values().chain(state.scope()).collect();
     let observed = be.observe(&scope)?;
     let mut plan = diff(&graph, &observed, &state);
-    plan.changes.retain(|c| c.op == Op::Delete && !graph.nodes.contains_key(&c.id));
+    plan.changes
+        .retain(|c| c.op == Op::Delete && !graph.nodes.contains_key(&c.id));
     if plan.is_empty() {
         if cli.json {
             println!("{}", serde_json::json!({"removed": []}));
@@ -33,7 +37,13 @@ pub fn run(cli: &Cli) -> Result<i32> {
         return Ok(0);
     }
     crate::journal::begin(store.dir(), "gc", &plan)?;
-    let result = jailnet_plan::apply_until(&plan, be.as_mut(), &mut state, &mut |_, _| {}, &crate::signals::stop_requested);
+    let result = jailnet_plan::apply_until(
+        &plan,
+        be.as_mut(),
+        &mut state,
+        &mut |_, _| {},
+        &crate::signals::stop_requested,
+    );
     store.save(&state)?;
     if result.as_ref().is_ok() || result.as_ref().is_err_and(|e| e.rollback_errors.is_empty()) {
         crate::journal::end(store.dir())?;
@@ -41,9 +51,16 @@ pub fn run(cli: &Cli) -> Result<i32> {
     result.map_err(|e| anyhow::anyhow!("gc failed at {e}"))?;
     let removed: Vec<String> = plan.changes.iter().map(|c| c.line()).collect();
     if cli.json {
-        println!("{}", serde_json::json!({ "removed": plan.changes.iter().map(|c| c.id.0.clone()).collect::<Vec<_>>() }));
+        println!(
+            "{}",
+            serde_json::json!({ "removed": plan.changes.iter().map(|c| c.id.0.clone()).collect::<Vec<_>>() })
+        );
     } else {
-        println!("Removed {} leftover{}:", removed.len(), if removed.len() == 1 { "" } else { "s" });
+        println!(
+            "Removed {} leftover{}:",
+            removed.len(),
+            if removed.len() == 1 { "" } else { "s" }
+        );
         for l in removed {
             println!("  {l}");
         }

@@ -4,14 +4,17 @@ mod apply;
 mod doctor;
 mod emit;
 mod exec;
+mod export;
 mod gc;
+mod graph;
+mod import;
 mod plan;
 mod sim;
 mod status;
 mod validate;
 
 use crate::args::{Cli, Cmd};
-use anyhow::{bail, Result};
+use anyhow::Result;
 use std::path::PathBuf;
 
 /// Run the command; the result is the exit code.
@@ -29,28 +32,25 @@ pub fn run(cli: &Cli) -> Result<i32> {
         Cmd::Sim { cmd } => sim::run(cli, cmd),
         Cmd::Exec { jail, cmd } => exec::run(cli, jail, cmd),
         Cmd::Demo => crate::demo::run(cli.json),
-        Cmd::Emit { what: crate::args::EmitWhat::JailConf { jail } } => emit::run(cli, jail),
-        other => bail!("`{}` is not available in this build yet", name(other)),
-    }
-}
-
-fn name(c: &Cmd) -> &'static str {
-    match c {
-        Cmd::Validate => "validate",
-        Cmd::Plan { .. } => "plan",
-        Cmd::Up => "up",
-        Cmd::Down => "down",
-        Cmd::Attach { .. } => "attach",
-        Cmd::Detach { .. } => "detach",
-        Cmd::Status => "status",
-        Cmd::Graph { .. } => "graph",
-        Cmd::Doctor => "doctor",
-        Cmd::Gc => "gc",
-        Cmd::Exec { .. } => "exec",
-        Cmd::Sim { .. } => "sim",
-        Cmd::Import { .. } => "import",
-        Cmd::Demo => "demo",
-        Cmd::Emit { .. } => "emit",
+        Cmd::Emit {
+            what: crate::args::EmitWhat::JailConf { jail },
+        } => emit::run(cli, jail),
+        Cmd::Graph { format } => graph::run(cli, *format),
+        Cmd::Import {
+            from,
+            paths,
+            uplink,
+        } => import::run(*from, paths, uplink.as_deref()),
+        Cmd::Export { what } => export::run(cli, *what),
+        Cmd::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut cmd, "jailnet", &mut std::io::stdout());
+            Ok(0)
+        }
+        Cmd::Schema => {
+            print!("{}", jailnet_model::schema::JSON_SCHEMA);
+            Ok(0)
+        }
     }
 }
 

@@ -13,7 +13,10 @@ pub fn run(cli: &Cli, commands: bool) -> Result<i32> {
     let mut opened = backend::open(cli)?;
     let (state, note) = match &opened {
         Some(_) => (StateStore::open(&super::state_dir(cli))?.load()?, None),
-        None => (State::default(), Some("no backend available here: planned against an empty host")),
+        None => (
+            State::default(),
+            Some("no backend available here: planned against an empty host"),
+        ),
     };
     let mut empty = EmptyHost;
     let be: &mut dyn Backend = match opened.as_deref_mut() {
@@ -40,7 +43,15 @@ pub fn run(cli: &Cli, commands: bool) -> Result<i32> {
                 println!("    {line}");
             }
         }
-        print!("{}", p.plan.render_text().lines().filter(|l| !l.starts_with(['+', '-', '~'])).map(|l| format!("{l}\n")).collect::<String>());
+        print!(
+            "{}",
+            p.plan
+                .render_text()
+                .lines()
+                .filter(|l| !l.starts_with(['+', '-', '~']))
+                .map(|l| format!("{l}\n"))
+                .collect::<String>()
+        );
     } else {
         print!("{}", p.plan.render_text());
     }

@@ -9,7 +9,10 @@ pub fn run(cli: &Cli) -> Result<i32> {
     let loaded = crate::config::load(cli, linux)?;
     let c = &loaded.cfg;
     if cli.json {
-        println!("{}", serde_json::json!({"file": loaded.path.display().to_string(), "ok": true}));
+        println!(
+            "{}",
+            serde_json::json!({"file": loaded.path.display().to_string(), "ok": true})
+        );
     } else {
         println!(
             "{}: ok ({} switch{}, {} jail{}, {} vm{})",

@@ -26,8 +26,12 @@ pub struct Snapshot(pub Vec<String>);
 impl Sandbox {
     pub fn create() -> Result<Sandbox> {
         let pid = std::process::id();
-        let sb = Sandbox { host: format!("jnd{pid}h"), upstream: format!("jnd{pid}u") };
-        sb.build().with_context(|| format!("cannot build the sandbox {}", sb.host))?;
+        let sb = Sandbox {
+            host: format!("jnd{pid}h"),
+            upstream: format!("jnd{pid}u"),
+        };
+        sb.build()
+            .with_context(|| format!("cannot build the sandbox {}", sb.host))?;
         Ok(sb)
     }
 
@@ -41,9 +45,24 @@ impl Sandbox {
         spec.peer_netns = Some(&up_fd);
         h.execute(jailnet_linux::Request::create_veth(&spec)?)?;
         let ip = |s: &str| -> Result<IpAddr> { Ok(s.parse()?) };
-        h.add_address(LinkRef::Name("up0"), ip(HOST_UPLINK)?, 24, AddrOptions::default())?;
-        u.add_address(LinkRef::Name("eth0"), ip(UPSTREAM_ADDR)?, 24, AddrOptions::default())?;
-        u.add_address(LinkRef::Name("lo"), ip(INTERNET_ADDR)?, 32, AddrOptions::default())?;
+        h.add_address(
+            LinkRef::Name("up0"),
+            ip(HOST_UPLINK)?,
+            24,
+            AddrOptions::default(),
+        )?;
+        u.add_address(
+            LinkRef::Name("eth0"),
+            ip(UPSTREAM_ADDR)?,
+            24,
+            AddrOptions::default(),
+        )?;
+        u.add_address(
+            LinkRef::Name("lo"),
+            ip(INTERNET_ADDR)?,
+            32,
+            AddrOptions::default(),
+        )?;
         for (nl, names) in [(&mut h, ["lo", "up0"]), (&mut u, ["lo", "eth0"])] {
             for n in names {
                 nl.set_up(LinkRef::Name(n), true)?;
@@ -59,13 +78,19 @@ impl Sandbox {
         let mut nl = Netlink::open_in(&ns.fd()?)?;
         let mut lines = Vec::new();
         for l in nl.links()? {
-            lines.push(format!("link {} {:?} up={} master={:?} alias={:?}", l.name, l.kind, l.up, l.master, l.alias));
+            lines.push(format!(
+                "link {} {:?} up={} master={:?} alias={:?}",
+                l.name, l.kind, l.up, l.master, l.alias
+            ));
         }
         for a in nl.addresses()? {
             lines.push(format!("addr {} {}/{}", a.index, a.addr, a.prefix_len));
         }
         for r in nl.routes()? {
-            lines.push(format!("route {}/{} via {:?} dev {:?}", r.dst, r.dst_len, r.gateway, r.oif));
+            lines.push(format!(
+                "route {}/{} via {:?} dev {:?}",
+                r.dst, r.dst_len, r.gateway, r.oif
+            ));
         }
         lines.sort();
         Ok(Snapshot(lines))
@@ -83,7 +108,11 @@ impl Sandbox {
     /// Namespaces made for this sandbox's host other than the host and upstream ones.
     pub fn jail_namespaces(&self) -> Vec<String> {
         let prefix = format!("{}-", self.host);
-        Netns::list().unwrap_or_default().into_iter().filter(|n| n.starts_with(&prefix)).collect()
+        Netns::list()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|n| n.starts_with(&prefix))
+            .collect()
     }
 }
 

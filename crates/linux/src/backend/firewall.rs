@@ -1,13 +1,14 @@
-//! Firewall resources on Linux: kept in memory while a plan is applied, then written as
-//! the whole `inet jailnet` table in ONE `nft -f -` transaction at commit. Observed by
-//! listing only jailnet's own table and checking each resource's tagged rules.
+//! Firewall and guard resources on Linux: kept in memory while a plan is applied, then
+//! written as the whole `inet jailnet` and `bridge jailnet` tables in ONE `nft -f -`
+//! transaction at commit. Observed by listing only jailnet's own two tables and checking
+//! each resource's tagged rules.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 use jailnet_host::{Host, Invocation, JailEntry, SystemHost};
 use jailnet_plan::resource::FwRule;
-use jailnet_plan::{Change, Observed, Op, Resource};
+use jailnet_plan::{Change, Observed, Op, Resource, ResourceId};
 
 use super::LinuxBackend;
 use crate::error::{Error, Result};
@@ -22,53 +23,95 @@ fn run_nft(b: &LinuxBackend, args: &[&str], stdin: Option<String>) -> Result<jai
     if let Some(s) = stdin {
         inv = inv.with_stdin(s);
     }
-    SystemHost::new(JailEntry::Netns).run(&inv).map_err(|e| Error::Invalid {
-        op: format!("run {inv}"),
-        reason: format!("{e} (is the nftables package installed?)"),
-    })
+    SystemHost::new(JailEntry::Netns)
+        .run(&inv)
+        .map_err(|e| Error::Invalid {
+            op: format!("run {inv}"),
+            reason: format!("{e} (is the nftables package installed?)"),
+        })
 }
 
-/// Look at table `inet jailnet` for the firewall resources in `scope`: report those whose
-/// rules are all there and unchanged as they are, others that have rules as changed, and
-/// remember what is loaded so commit can rewrite the table whole.
+/// Look at tables `inet jailnet` and `bridge jailnet` for the firewall and guard resources
+/// in `scope`: report those whose rules are all there and unchanged as they are, others
+/// that have rules as changed, and remember what is loaded so commit can rewrite the
+/// tables whole. Tagged rules of resources outside `scope` are reported as leftovers
+/// (stand-ins the plan deletes; commit then leaves them out).
 pub(super) fn observe(b: &mut LinuxBackend, scope: &[&Resource], o: &mut Observed) -> Result<()> {
-    let wanted: Vec<&Resource> = scope.iter().copied().filter(|r| matches!(r, Resource::Firewall { .. })).collect();
+    let wanted: Vec<&Resource> = scope
+        .iter()
+        .copied()
+        .filter(|r| matches!(r, Resource::Firewall { .. } | Resource::Guard { .. }))
+        .collect();
     b.fw.clear();
     b.fw_dirty = false;
-    let out = match run_nft(b, &["-j", "list", "table", "inet", nft::TABLE], None) {
-        Ok(out) => out,
-        // Without nft there can be no jailnet table; that only matters when rules are
-        // wanted.
-        Err(_) if wanted.is_empty() => return Ok(()),
-        Err(e) => return Err(e),
-    };
-    let tags = if out.success() { nft::observed_tags(&out.stdout) } else { None };
-    let Some(tags) = tags else {
-        return Ok(());
-    };
+    let mut tags: BTreeMap<ResourceId, BTreeMap<String, usize>> = BTreeMap::new();
+    for family in ["inet", "bridge"] {
+        let out = match run_nft(b, &["-j", "list", "table", family, nft::TABLE], None) {
+            Ok(out) => out,
+            // Without nft there can be no jailnet table; that only matters when rules are
+            // wanted.
+            Err(_) if wanted.is_empty() => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        if out.success() {
+            tags.extend(nft::observed_tags(&out.stdout).unwrap_or_default());
+        }
+    }
     for id in tags.keys() {
         o.tagged.insert(id.clone());
     }
-    for r in wanted {
+    for r in &wanted {
         let id = r.id();
         let Some(seen) = tags.get(&id) else { continue };
-        let Resource::Firewall { anchor, rules } = r else { continue };
-        let hash = nft::tag(r);
-        let hash = hash.rsplit(' ').next().unwrap_or_default().to_string();
-        let intact = seen.len() == 1 && seen.get(&hash) == Some(&nft::rule_count(rules));
-        b.fw.insert(id, r.clone());
+        let intact =
+            seen.len() == 1 && seen.get(&nft::tag_hash(r)) == Some(&nft::expected_rules(r));
+        b.fw.insert(id, (*r).clone());
         if intact {
-            o.insert(r.clone(), true);
+            o.insert((*r).clone(), true);
         } else {
             // Rules are there but not these: report a value that differs, so the plan
             // rewrites them.
-            o.insert(Resource::Firewall { anchor: anchor.clone(), rules: Vec::new() }, true);
+            o.insert(damaged(r), true);
+        }
+    }
+    let in_scope: BTreeSet<ResourceId> = scope.iter().map(|r| r.id()).collect();
+    for id in tags.keys().filter(|id| !in_scope.contains(*id)) {
+        if let Some(r) = leftover(id) {
+            o.insert(r, true);
         }
     }
     Ok(())
 }
 
-/// Record a firewall change; nothing reaches the kernel until [`commit`].
+/// A value that differs from `r`, for rules that are there but not `r`'s.
+fn damaged(r: &Resource) -> Resource {
+    match r {
+        Resource::Firewall { anchor, .. } => Resource::Firewall {
+            anchor: anchor.clone(),
+            rules: Vec::new(),
+        },
+        Resource::Guard {
+            owner, port, mac, ..
+        } => super::guard::damaged(owner, port, *mac),
+        other => other.clone(),
+    }
+}
+
+/// A stand-in for tagged rules no resource in scope claims (a lost state file), so the
+/// plan can delete them.
+fn leftover(id: &ResourceId) -> Option<Resource> {
+    let (kind, rest) = id.0.split_once(':')?;
+    match kind {
+        "firewall" => Some(Resource::Firewall {
+            anchor: rest.to_string(),
+            rules: Vec::new(),
+        }),
+        "guard" => super::guard::leftover(rest),
+        _ => None,
+    }
+}
+
+/// Record a firewall or guard change; nothing reaches the kernel until [`commit`].
 pub(super) fn apply(b: &mut LinuxBackend, change: &Change) -> Result<()> {
     match (change.op, &change.after) {
         (Op::Delete, _) => {
@@ -83,25 +126,24 @@ pub(super) fn apply(b: &mut LinuxBackend, change: &Change) -> Result<()> {
     Ok(())
 }
 
-/// Write the whole table in one transaction, if anything changed.
+/// Write both tables in one transaction, if anything changed.
 pub(super) fn commit(b: &mut LinuxBackend) -> Result<()> {
     if !b.fw_dirty {
         return Ok(());
     }
-    let uplinks: BTreeSet<String> = b
-        .fw
-        .values()
-        .flat_map(|r| match r {
-            Resource::Firewall { rules, .. } => rules
-                .iter()
-                .filter_map(|x| match x {
-                    FwRule::Rdr { on, dst: None, .. } => Some(on.to_string()),
-                    _ => None,
-                })
-                .collect::<Vec<_>>(),
-            _ => Vec::new(),
-        })
-        .collect();
+    let uplinks: BTreeSet<String> =
+        b.fw.values()
+            .flat_map(|r| match r {
+                Resource::Firewall { rules, .. } => rules
+                    .iter()
+                    .filter_map(|x| match x {
+                        FwRule::Rdr { on, dst: None, .. } => Some(on.to_string()),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>(),
+                _ => Vec::new(),
+            })
+            .collect();
     let mut addrs: BTreeMap<String, Vec<IpAddr>> = BTreeMap::new();
     if !uplinks.is_empty() {
         let conn = b.host()?;
@@ -122,7 +164,7 @@ pub(super) fn commit(b: &mut LinuxBackend) -> Result<()> {
     let out = run_nft(b, &["-f", "-"], Some(script))?;
     if !out.success() {
         return Err(Error::Invalid {
-            op: "load table inet jailnet (nft -f -)".into(),
+            op: "load tables inet jailnet and bridge jailnet (nft -f -)".into(),
             reason: out.stderr.trim().to_string(),
         });
     }
@@ -132,10 +174,7 @@ pub(super) fn commit(b: &mut LinuxBackend) -> Result<()> {
 
 /// What a firewall change will do, for `plan --commands`.
 pub(super) fn commands(change: &Change) -> Vec<String> {
-    let what = change
-        .resource()
-        .map(|r| r.summary())
-        .unwrap_or_default();
+    let what = change.resource().map(|r| r.summary()).unwrap_or_default();
     vec![format!(
         "nft -f - (table inet jailnet rewritten once per apply): {} {what}",
         match change.op {

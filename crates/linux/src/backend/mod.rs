@@ -15,6 +15,7 @@
 
 mod alias;
 mod firewall;
+mod guard;
 mod jail;
 mod loopback;
 mod member;
@@ -73,8 +74,8 @@ pub struct LinuxBackend {
     index: HashMap<String, u32>,
     /// Whether `index` holds a full dump.
     indexed: bool,
-    /// Firewall resources that should be in table `inet jailnet` (from observe, then
-    /// changed by apply); written whole at commit.
+    /// Firewall and guard resources that should be in tables `inet jailnet` and
+    /// `bridge jailnet` (from observe, then changed by apply); written whole at commit.
     fw: std::collections::BTreeMap<ResourceId, Resource>,
     /// Whether `fw` changed since the table was last written.
     fw_dirty: bool,
@@ -239,15 +240,14 @@ impl LinuxBackend {
             Resource::Tap { .. } => tap::apply(self, change),
             Resource::Resolver { .. } => resolver::apply(self, change),
             Resource::Firewall { .. } => firewall::apply(self, change),
+            Resource::Guard { .. } => guard::apply(self, change),
             Resource::Loopback { .. } => loopback::apply(self, change),
             // devfs rulesets are a FreeBSD thing: a Linux namespace sees no devices.
             Resource::Devfs { .. } => Ok(()),
-            Resource::Guard { .. } | Resource::DhcpServer { .. } | Resource::DhcpClient { .. } => {
-                Err(Error::Invalid {
-                    op: format!("{} {}", verb(change.op), change.id),
-                    reason: "not implemented on linux yet".into(),
-                })
-            }
+            Resource::DhcpServer { .. } | Resource::DhcpClient { .. } => Err(Error::Invalid {
+                op: format!("{} {}", verb(change.op), change.id),
+                reason: "not implemented on linux yet".into(),
+            }),
         }
     }
 }
@@ -295,9 +295,10 @@ impl Backend for LinuxBackend {
             Resource::Tap { .. } => tap::commands(change),
             Resource::Resolver { .. } => resolver::commands(self, change),
             Resource::Firewall { .. } => firewall::commands(change),
+            Resource::Guard { .. } => guard::commands(change),
             Resource::Loopback { .. } => loopback::commands(change),
             Resource::Devfs { .. } => vec!["(nothing: devfs rulesets are FreeBSD only)".into()],
-            Resource::Guard { .. } | Resource::DhcpServer { .. } | Resource::DhcpClient { .. } => {
+            Resource::DhcpServer { .. } | Resource::DhcpClient { .. } => {
                 vec!["(not implemented on linux yet)".into()]
             }
         }

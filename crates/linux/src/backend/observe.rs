@@ -215,10 +215,10 @@ fn observe_one(b: &mut LinuxBackend, want: &Resource, v: &Views) -> Result<Optio
         Resource::Tap { .. } => tap::observe(want, &v.host),
         Resource::Resolver { .. } => resolver::observe(b, want)?,
         // Observed all at once by `firewall::observe`.
-        Resource::Firewall { .. } => None,
+        Resource::Firewall { .. } | Resource::Guard { .. } => None,
         Resource::Loopback { .. } => super::loopback::observe(want, &v.host),
         Resource::Devfs { .. } => Some(want.clone()),
-        Resource::Guard { .. } | Resource::DhcpServer { .. } | Resource::DhcpClient { .. } => None,
+        Resource::DhcpServer { .. } | Resource::DhcpClient { .. } => None,
     })
 }
 
