@@ -50,6 +50,16 @@ pub fn run(cli: &Cli, jail: &str) -> Result<i32> {
             }
         }
     }
+    if jailnet_model::alloc::needs_devfs(j) {
+        // The ruleset jailnet keeps for this jail (pf inside, or bpf for DHCP).
+        let store = crate::state_file::StateStore::open(&super::state_dir(cli))?;
+        let state = store.load()?;
+        let host = crate::engine::host_name(&loaded.cfg);
+        let alloc = jailnet_model::alloc::allocate(&loaded.cfg, &host, &state.allocations)?;
+        if let Some(n) = alloc.devfs.get(jail) {
+            out.push_str(&format!("\tdevfs_ruleset = {n};\n"));
+        }
+    }
     if j.allow_raw_sockets {
         out.push_str("\tallow.raw_sockets;\n");
     }
