@@ -2,7 +2,7 @@
 CARGO ?= cargo
 JAILNET = target/release/jailnet
 
-.PHONY: all build deps test demo lint bench clean
+.PHONY: all build deps test demo lint bench clean fuzz
 
 all: build
 
@@ -18,6 +18,10 @@ test: deps
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# Every fuzz target for FUZZ_SECONDS (default 30) each; fails on a crash. Not part of `test`.
+fuzz:
+	@scripts/fuzz.sh
 
 demo: deps build
 	$(JAILNET) demo

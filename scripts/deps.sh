@@ -3,7 +3,7 @@
 # downloaded when everything is already installed. Needs root (or sudo) for apt-get.
 set -euo pipefail
 
-pkgs=(iproute2 iputils-ping nftables dnsmasq-base iperf3 isc-dhcp-client)
+pkgs=(iproute2 iputils-ping nftables dnsmasq-base iperf3 isc-dhcp-client mandoc)
 [ "${1:-}" = "--bench" ] && pkgs+=(containernetworking-plugins netavark hyperfine)
 
 missing=()

@@ -29,10 +29,11 @@ pub fn open(cli: &Cli) -> Result<Option<Box<dyn Backend>>> {
     }
 }
 
-/// The Linux backend's options for `cli`.
+/// The Linux backend's options for `cli` (DHCP daemons' files in `<state-dir>/run`).
 pub fn linux_options(cli: &Cli) -> LinuxOptions {
     LinuxOptions {
         host_netns: cli.host_netns.clone(),
+        run_dir: crate::cmd::state_dir(cli).join("run"),
         ..LinuxOptions::default()
     }
 }

@@ -23,6 +23,17 @@ pub struct Address {
     pub label: Option<String>,
 }
 
+/// `IFA_F_PERMANENT`: set on addresses with an infinite valid lifetime (added by
+/// hand or by jailnet); unset on DHCP leases and SLAAC addresses, which expire.
+pub const IFA_F_PERMANENT: u32 = 0x80;
+
+impl Address {
+    /// Whether the address expires (a DHCP lease, a SLAAC address): not permanent.
+    pub fn is_dynamic(&self) -> bool {
+        self.flags & IFA_F_PERMANENT == 0
+    }
+}
+
 /// Options for [`Request::add_address`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AddrOptions {

@@ -49,6 +49,7 @@ impl Env {
         LinuxBackend::new(LinuxOptions {
             host_netns: Some(self.host.clone()),
             etc_netns_dir: self.etc.clone(),
+            run_dir: self.etc.join("run"),
         })
     }
 
@@ -715,6 +716,7 @@ fn vlan_is_refused_and_commands_describe_requests() {
     let mut b = LinuxBackend::new(LinuxOptions {
         host_netns: Some("sandbox".into()),
         etc_netns_dir: PathBuf::from("/nonexistent"),
+        run_dir: PathBuf::from("/nonexistent"),
     });
     let vlan = Resource::Vlan {
         ifname: jailnet_model::names::IfName::new("em0.101").unwrap(),

@@ -80,6 +80,7 @@ impl Env {
         LinuxBackend::new(LinuxOptions {
             host_netns: Some(self.host.clone()),
             etc_netns_dir: self.etc.clone(),
+            run_dir: self.etc.join("run"),
         })
     }
 

@@ -8,6 +8,8 @@
 //! - [`alloc`] chooses what was left to jailnet (`auto` addresses and MACs, host-side
 //!   interface names), deterministically and stably.
 //! - [`iocage`] reads iocage/libioc property syntax into the same model.
+//! - [`import`] converts iocage, pot and Bastille configs into the model; [`export`]
+//!   writes a model back out as jailnet.toml text; [`schema`] is the JSON Schema of it.
 //! - [`diag`] renders problems as `FILE:LINE:COL: error: …` with a hint.
 //!
 //! [`check`] runs load + validate and is what the CLI calls.
@@ -16,10 +18,13 @@ pub mod alloc;
 pub mod config;
 pub mod diag;
 pub mod doc;
+pub mod export;
+pub mod import;
 pub mod iocage;
 pub mod load;
 pub mod names;
 pub mod net;
+pub mod schema;
 pub mod syntax;
 pub mod validate;
 

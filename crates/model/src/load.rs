@@ -10,15 +10,15 @@ use crate::syntax::{self, SyntaxError};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-const TOP: &[&str] = &["host", "switch", "jail", "vm", "cluster"];
-const HOST: &[&str] = &["uplink", "name"];
-const SWITCH: &[&str] = &[
+pub(crate) const TOP: &[&str] = &["host", "switch", "jail", "vm", "cluster"];
+pub(crate) const HOST: &[&str] = &["uplink", "name"];
+pub(crate) const SWITCH: &[&str] = &[
     "kind", "ifname", "address", "uplinks", "private", "nat", "mtu", "dhcp", "vlan", "vxlan",
 ];
-const DHCP: &[&str] = &["range", "hosts"];
-const VLAN: &[&str] = &["parent", "tag"];
-const VXLAN: &[&str] = &["vni", "group", "dev", "remotes", "cluster"];
-const JAIL: &[&str] = &[
+pub(crate) const DHCP: &[&str] = &["range", "hosts"];
+pub(crate) const VLAN: &[&str] = &["parent", "tag"];
+pub(crate) const VXLAN: &[&str] = &["vni", "group", "dev", "remotes", "cluster"];
+pub(crate) const JAIL: &[&str] = &[
     "nic",
     "ip4",
     "ip6",
@@ -30,10 +30,10 @@ const JAIL: &[&str] = &[
     "nat",
     "expose",
 ];
-const NIC: &[&str] = &["name", "switch", "ip4", "ip6", "mac", "secure"];
-const VM: &[&str] = &["nic"];
-const VMNIC: &[&str] = &["switch", "mac", "secure"];
-const CLUSTER: &[&str] = &["etcd", "vtep"];
+pub(crate) const NIC: &[&str] = &["name", "switch", "ip4", "ip6", "mac", "secure"];
+pub(crate) const VM: &[&str] = &["nic"];
+pub(crate) const VMNIC: &[&str] = &["switch", "mac", "secure"];
+pub(crate) const CLUSTER: &[&str] = &["etcd", "vtep"];
 
 /// Parse and read a config. Returns the config read so far (with problem values left out)
 /// and every problem found; the config is only usable when the diagnostics are empty.

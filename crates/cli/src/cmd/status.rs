@@ -20,6 +20,8 @@ struct Row {
     mac: String,
     ipv4: String,
     ipv6: String,
+    /// Exposed ports (`expose`), as in `iocage list`'s port column.
+    ports: String,
     detail: String,
     state: &'static str,
 }
@@ -44,6 +46,8 @@ pub fn run(cli: &Cli) -> Result<i32> {
         Some(_) => "drift",
         None => "missing",
     };
+    // Linux: a dhcp/slaac NIC's leased addresses, read live from its jail.
+    let mut leases = linux.then(|| jailnet_linux::LinuxBackend::new(backend::linux_options(cli)));
     let mut rows = Vec::new();
     let mut routes: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for r in graph.nodes.values() {
@@ -88,6 +92,7 @@ pub fn run(cli: &Cli) -> Result<i32> {
                     mac: String::new(),
                     ipv4: split(addrs, true),
                     ipv6: split(addrs, false),
+                    ports: String::new(),
                     detail: flags.join(","),
                     state: st,
                 });
@@ -109,9 +114,10 @@ pub fn run(cli: &Cli) -> Result<i32> {
                     .iter()
                     .find(|(k, _)| k == &jail)
                     .map(|(_, j)| j);
-                let mut detail: Vec<String> = j
+                let ports: Vec<String> = j
                     .map(|j| j.expose.iter().map(|e| e.value.to_string()).collect())
                     .unwrap_or_default();
+                let mut detail: Vec<String> = Vec::new();
                 if *dhcp {
                     detail.push("dhcp".into());
                 }
@@ -121,14 +127,19 @@ pub fn run(cli: &Cli) -> Result<i32> {
                 if let Some(gw) = routes.get(jail.as_str()) {
                     detail.push(format!("gw {}", gw.join(",")));
                 }
+                let mut addrs = addrs.clone();
+                if let Some(lb) = leases.as_mut().filter(|_| *dhcp || *slaac) {
+                    addrs.extend(lb.leases(jail.as_str(), name.as_str()).unwrap_or_default());
+                }
                 rows.push(Row {
                     kind: "vnet",
                     name: format!("{jail}:{name}"),
                     switch: switch.to_string(),
                     host_if: host_ifname.to_string(),
                     mac: mac.to_string(),
-                    ipv4: split(addrs, true),
-                    ipv6: split(addrs, false),
+                    ipv4: split(&addrs, true),
+                    ipv6: split(&addrs, false),
+                    ports: ports.join(" "),
                     detail: detail.join(" "),
                     state: st,
                 });
@@ -162,6 +173,15 @@ pub fn run(cli: &Cli) -> Result<i32> {
                     mac: String::new(),
                     ipv4: split(&aliases, true),
                     ipv6: split(&aliases, false),
+                    ports: loaded
+                        .cfg
+                        .jails
+                        .get(name)
+                        .map(|j| {
+                            let p: Vec<String> = j.expose.iter().map(|e| e.value.to_string()).collect();
+                            p.join(" ")
+                        })
+                        .unwrap_or_default(),
                     detail: String::new(),
                     state: st,
                 });
@@ -181,6 +201,7 @@ pub fn run(cli: &Cli) -> Result<i32> {
                     mac: mac.to_string(),
                     ipv4: String::new(),
                     ipv6: String::new(),
+                    ports: String::new(),
                     detail: String::new(),
                     state: st,
                 });
@@ -193,9 +214,9 @@ pub fn run(cli: &Cli) -> Result<i32> {
         return Ok(0);
     }
     let head = [
-        "KIND", "NAME", "STATE", "SWITCH", "HOST IF", "MAC", "IPv4", "IPv6", "DETAIL",
+        "KIND", "NAME", "STATE", "SWITCH", "HOST IF", "MAC", "IPv4", "IPv6", "PORTS", "DETAIL",
     ];
-    let cells: Vec<[String; 9]> = rows
+    let cells: Vec<[String; 10]> = rows
         .iter()
         .map(|r| {
             [
@@ -207,6 +228,7 @@ pub fn run(cli: &Cli) -> Result<i32> {
                 r.mac.clone(),
                 r.ipv4.clone(),
                 r.ipv6.clone(),
+                r.ports.clone(),
                 r.detail.clone(),
             ]
         })

@@ -44,6 +44,7 @@ pub fn run(json: bool) -> Result<i32> {
     let mut be = LinuxBackend::new(LinuxOptions {
         host_netns: Some(sb.host.clone()),
         etc_netns_dir: etc.join("netns"),
+        run_dir: etc.join("run"),
     });
     let mut state = State::default();
     let mut results: Vec<Check> = Vec::new();
@@ -78,6 +79,21 @@ pub fn run(json: bool) -> Result<i32> {
             format!("{} changes", again.plan.changes.len())
         },
     ));
+    // DHCP: dnsmasq on switch pool leased dhcp1 an address from its range.
+    let lease = be.leases("dhcp1", "vnet0").unwrap_or_default();
+    let pooled = lease.iter().find(|c| match c.addr {
+        std::net::IpAddr::V4(a) => (100..=150).contains(&a.octets()[3]) && a.octets()[..3] == [10, 88, 3],
+        std::net::IpAddr::V6(_) => false,
+    });
+    results.push(Check {
+        tried: "dhcp1 lease from switch pool (dnsmasq)".into(),
+        expected: "10.88.3.100-150",
+        seen: match (pooled, lease.first()) {
+            (Some(c), _) | (None, Some(c)) => c.to_string(),
+            (None, None) => "no lease".into(),
+        },
+        ok: pooled.is_some(),
+    });
     let ns = |j: &str| be.jail_netns(j);
     let app_addr = prepared
         .alloc
@@ -99,6 +115,7 @@ pub fn run(json: bool) -> Result<i32> {
         true,
     ));
     results.push(ping(&ns("app"), "app", "10.88.1.10", true));
+    results.push(ping(&ns("dhcp1"), "dhcp1 (leased address)", "10.88.3.1", true));
     results.push(ping(
         &ns("dmz1"),
         "dmz1 (private switch)",
@@ -243,6 +260,14 @@ pub fn run(json: bool) -> Result<i32> {
         } else {
             left.join(" ")
         },
+    ));
+    let run: Vec<String> = std::fs::read_dir(etc.join("run"))
+        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    results.push(fact(
+        "dnsmasq/dhclient files after down".into(),
+        "none",
+        if run.is_empty() { "none".into() } else { run.join(" ") },
     ));
     let _ = std::fs::remove_dir_all(&etc);
     drop(be);

@@ -2,7 +2,9 @@
 //! toolkit. A VNET jail is a named network namespace, a switch a bridge, a jail
 //! NIC a veth pair whose peer is born inside the jail's namespace, a private port
 //! a bridge port with `isolated` set before the link comes up, a VM NIC a
-//! persistent tap, a resolver `/etc/netns/NAME/resolv.conf`.
+//! persistent tap, a resolver `/etc/netns/NAME/resolv.conf`, a DHCP server a
+//! dnsmasq in the host namespace and a DHCP client a dhclient in the jail's (both
+//! spawned through `jailnet-host`, their files in [`LinuxOptions::run_dir`]).
 //!
 //! With [`LinuxOptions::host_netns`] set, that namespace plays the host: every
 //! host-side object is made there and the real root namespace is never touched.
@@ -14,6 +16,9 @@
 //! holds that kind's apply, observe and command description.
 
 mod alias;
+mod daemon;
+mod dhclient;
+mod dhcp;
 mod firewall;
 mod guard;
 mod jail;
@@ -23,6 +28,7 @@ mod nic;
 mod observe;
 mod resolver;
 mod route;
+mod slaac;
 mod switch;
 mod sysctl;
 mod tap;
@@ -46,6 +52,9 @@ pub const TAG_PREFIX: &str = "jailnet:";
 /// Where iproute2 (and so `ip netns exec`) looks for per-namespace `/etc` files.
 pub const ETC_NETNS_DIR: &str = "/etc/netns";
 
+/// Where dnsmasq and dhclient config, pid and lease files go by default.
+pub const RUN_DIR: &str = "/var/lib/jailnet/run";
+
 /// How the backend is set up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinuxOptions {
@@ -53,6 +62,8 @@ pub struct LinuxOptions {
     pub host_netns: Option<String>,
     /// Where jail resolver files go: `<dir>/<jail netns>/resolv.conf`.
     pub etc_netns_dir: PathBuf,
+    /// Config, pid and lease files of the DHCP servers and clients jailnet runs.
+    pub run_dir: PathBuf,
 }
 
 /// One namespace's netlink socket, with an fd on the namespace when it is not the
@@ -86,6 +97,7 @@ impl Default for LinuxOptions {
         LinuxOptions {
             host_netns: None,
             etc_netns_dir: PathBuf::from(ETC_NETNS_DIR),
+            run_dir: PathBuf::from(RUN_DIR),
         }
     }
 }
@@ -244,10 +256,8 @@ impl LinuxBackend {
             Resource::Loopback { .. } => loopback::apply(self, change),
             // devfs rulesets are a FreeBSD thing: a Linux namespace sees no devices.
             Resource::Devfs { .. } => Ok(()),
-            Resource::DhcpServer { .. } | Resource::DhcpClient { .. } => Err(Error::Invalid {
-                op: format!("{} {}", verb(change.op), change.id),
-                reason: "not implemented on linux yet".into(),
-            }),
+            Resource::DhcpServer { .. } => dhcp::apply(self, change),
+            Resource::DhcpClient { .. } => dhclient::apply(self, change),
         }
     }
 }
@@ -298,9 +308,8 @@ impl Backend for LinuxBackend {
             Resource::Guard { .. } => guard::commands(change),
             Resource::Loopback { .. } => loopback::commands(change),
             Resource::Devfs { .. } => vec!["(nothing: devfs rulesets are FreeBSD only)".into()],
-            Resource::DhcpServer { .. } | Resource::DhcpClient { .. } => {
-                vec!["(not implemented on linux yet)".into()]
-            }
+            Resource::DhcpServer { .. } => dhcp::commands(self, change),
+            Resource::DhcpClient { .. } => dhclient::commands(self, change),
         }
     }
 }

@@ -1,8 +1,10 @@
 //! Jail NICs: a veth pair made in one request with its peer born inside the
 //! jail's namespace (peer name = the NIC's name, peer MAC = its MAC) and the host
 //! end enslaved to the switch; then, in one batch, the tag, `isolated` for a
-//! private switch (before the link comes up), and up. Inside the jail: addresses
-//! (IPv6 `nodad`) and up, in one batch.
+//! private switch (before the link comes up), and up. Inside the jail: router
+//! advertisements accepted only for a `slaac` NIC, then addresses (IPv6 `nodad`)
+//! and up, in one batch. Observe ignores dynamic addresses (DHCP leases, SLAAC) on
+//! a `dhcp` or `slaac` NIC: they belong to the client and the kernel.
 
 use jailnet_model::net::Mac;
 use jailnet_plan::{Change, Op, Resource};
@@ -38,6 +40,7 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
         private,
         mtu,
         addrs,
+        slaac,
         ..
     } = r
     else {
@@ -77,8 +80,12 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
     let mut results = host.nl.execute_batch(reqs).into_iter();
     results.next().unwrap_or(Ok(()))?;
     let host_done = first_error(results.collect());
-    // Jail side: addresses + up, one datagram.
+    // Jail side: router advertisements accepted or not, then addresses + up, one
+    // datagram.
     let jail_done = host_done.and_then(|()| {
+        if let Some(fd) = &jconn.fd {
+            super::slaac::configure(fd, name.as_str(), *slaac)?;
+        }
         let index = jconn.nl.index_of(LinkRef::Name(name.as_str()))?;
         let mut reqs = address_delta(index, &[], addrs)?;
         reqs.push(Request::set_up(index.into(), true));
@@ -157,10 +164,12 @@ pub(super) fn observe(want: &Resource, v: &Views) -> Option<Resource> {
         .unwrap_or_else(|| host_ifname.clone());
     let peer = v.jails.get(jail.as_str()).and_then(|j| {
         let l = j.link(name.as_str())?;
+        // A lease or a SLAAC address is the client's and the kernel's, not ours.
         let have: Vec<_> = j
             .addrs(l.index)
             .iter()
             .filter(|c| !is_link_local(c))
+            .filter(|c| !(*dhcp || *slaac) || !j.is_dynamic(l.index, c))
             .copied()
             .collect();
         Some((l.mac.map(model_mac).unwrap_or(Mac([0; 6])), have))
@@ -195,6 +204,7 @@ pub(super) fn commands(b: &LinuxBackend, change: &Change) -> Vec<String> {
                 private,
                 mtu,
                 addrs,
+                slaac,
                 ..
             }),
         ) => {
@@ -222,6 +232,7 @@ pub(super) fn commands(b: &LinuxBackend, change: &Change) -> Vec<String> {
                     .to_string(),
             );
             let inside = format!("{name} in netns {ns}");
+            out.push(super::slaac::describe(name.as_str(), &ns, *slaac));
             out.extend(address_delta_lines(&inside, &[], addrs));
             out.push(format!("set link {inside} up"));
             out

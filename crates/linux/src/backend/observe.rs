@@ -26,6 +26,8 @@ pub(super) struct NsView {
     by_name: HashMap<String, usize>,
     by_index: HashMap<u32, usize>,
     addrs: HashMap<u32, Vec<Cidr>>,
+    /// (interface index, address) of addresses that expire: DHCP leases, SLAAC.
+    dynamic: HashSet<(u32, Cidr)>,
     pub(super) routes: Vec<Route>,
     pub(super) fdb: Vec<FdbEntry>,
     /// (interface, address) pairs other resources own (shared-IP aliases), which
@@ -56,17 +58,23 @@ impl NsView {
             .map(|(i, l)| (l.index, i))
             .collect();
         let mut by_if: HashMap<u32, Vec<Cidr>> = HashMap::new();
+        let mut dynamic = HashSet::new();
         for a in addrs {
-            by_if.entry(a.index).or_default().push(Cidr {
+            let c = Cidr {
                 addr: a.addr,
                 prefix: a.prefix_len,
-            });
+            };
+            if a.is_dynamic() {
+                dynamic.insert((a.index, c));
+            }
+            by_if.entry(a.index).or_default().push(c);
         }
         NsView {
             links,
             by_name,
             by_index,
             addrs: by_if,
+            dynamic,
             routes: Vec::new(),
             fdb: Vec::new(),
             claimed: HashSet::new(),
@@ -86,6 +94,11 @@ impl NsView {
     /// The addresses on interface `index`, as dumped.
     pub(super) fn addrs(&self, index: u32) -> &[Cidr] {
         self.addrs.get(&index).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Whether `addr` on interface `index` expires (a DHCP lease, a SLAAC address).
+    pub(super) fn is_dynamic(&self, index: u32, addr: &Cidr) -> bool {
+        self.dynamic.contains(&(index, *addr))
     }
 
     /// Whether `addr` on `ifname` belongs to another resource.
@@ -218,7 +231,8 @@ fn observe_one(b: &mut LinuxBackend, want: &Resource, v: &Views) -> Result<Optio
         Resource::Firewall { .. } | Resource::Guard { .. } => None,
         Resource::Loopback { .. } => super::loopback::observe(want, &v.host),
         Resource::Devfs { .. } => Some(want.clone()),
-        Resource::DhcpServer { .. } | Resource::DhcpClient { .. } => None,
+        Resource::DhcpServer { .. } => super::dhcp::observe(b, want)?,
+        Resource::DhcpClient { .. } => super::dhclient::observe(b, want),
     })
 }
 
