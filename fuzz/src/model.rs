@@ -28,7 +28,14 @@ pub fn config(data: &[u8]) {
         assert_span(&text, &d.span, &d.message);
     }
     let rendered = diags.render("f.toml", &text);
-    assert_eq!(rendered.matches(": error: ").count(), diags.len());
+    // One line per problem and one per hint: values quoted in messages are escaped, so
+    // they cannot add lines or send terminal control sequences.
+    let hints = diags.0.iter().filter(|d| d.hint.is_some()).count();
+    assert_eq!(rendered.lines().count(), diags.len() + hints, "{rendered:?}");
+    assert!(
+        !rendered.chars().any(|c| c.is_control() && c != '\n'),
+        "{rendered:?}"
+    );
 }
 
 fn assert_span(text: &str, span: &std::ops::Range<usize>, message: &str) {

@@ -93,16 +93,23 @@ fn plan_against(
 
 /// Apply a prepared plan, save the state after every change, then check the host now
 /// matches (a non-empty second diff is a bug and is reported as one).
+/// How [`converge`] reports and records: the host identity, progress lines, and the
+/// journal (state dir and command name) that makes an interrupted apply recoverable.
+pub struct ApplyOpts<'a> {
+    pub host: &'a str,
+    pub verbose: bool,
+    pub journal: Option<(&'a Path, &'a str)>,
+}
+
 pub fn converge(
     prepared: &Prepared,
     state: &mut State,
     backend: &mut dyn Backend,
     scope: &Scope,
-    host: &str,
+    opts: &ApplyOpts<'_>,
     save: &mut dyn FnMut(&State) -> Result<()>,
-    verbose: bool,
-    journal: Option<(&Path, &str)>,
 ) -> Result<usize> {
+    let (host, verbose, journal) = (opts.host, opts.verbose, opts.journal);
     state.host = host.to_string();
     state.allocations = prepared.alloc.clone();
     save(state)?;

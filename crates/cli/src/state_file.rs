@@ -111,8 +111,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = StateStore::open(dir.path()).unwrap();
         assert_eq!(store.load().unwrap(), State::default());
-        let mut s = State::default();
-        s.host = "h".into();
+        let s = State {
+            host: "h".into(),
+            ..State::default()
+        };
         store.save(&s).unwrap();
         assert_eq!(store.load().unwrap(), s);
         fs::write(dir.path().join("state.json"), "{\"schema\": 99}").unwrap();

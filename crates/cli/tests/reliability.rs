@@ -24,26 +24,53 @@ struct Sandbox(String);
 impl Sandbox {
     fn new(tag: &str) -> Sandbox {
         let ns = format!("jnr{}{tag}", std::process::id());
-        let _ = Command::new("ip").args(["netns", "del", &ns]).stderr(Stdio::null()).status();
-        assert!(Command::new("ip").args(["netns", "add", &ns]).status().unwrap().success());
-        Command::new("ip").args(["-n", &ns, "link", "set", "lo", "up"]).status().unwrap();
+        let _ = Command::new("ip")
+            .args(["netns", "del", &ns])
+            .stderr(Stdio::null())
+            .status();
+        assert!(Command::new("ip")
+            .args(["netns", "add", &ns])
+            .status()
+            .unwrap()
+            .success());
+        Command::new("ip")
+            .args(["-n", &ns, "link", "set", "lo", "up"])
+            .status()
+            .unwrap();
         Sandbox(ns)
     }
 
     /// Links, addresses, routes, nft tables and namespaces of the sandbox, comparable.
     fn snapshot(&self) -> String {
         let mut out = String::new();
-        for args in [vec!["-o", "link"], vec!["-o", "addr"], vec!["route"], vec!["-6", "route"]] {
-            let o = Command::new("ip").arg("-n").arg(&self.0).args(&args).output().unwrap();
+        for args in [
+            vec!["-o", "link"],
+            vec!["-o", "addr"],
+            vec!["route"],
+            vec!["-6", "route"],
+        ] {
+            let o = Command::new("ip")
+                .arg("-n")
+                .arg(&self.0)
+                .args(&args)
+                .output()
+                .unwrap();
             let text = String::from_utf8_lossy(&o.stdout);
             // Interface indexes and link-layer counters change; names and addresses must not.
             for l in text.lines() {
-                let l: String = l.split_whitespace().filter(|w| !w.ends_with(':') || w.contains('@')).collect::<Vec<_>>().join(" ");
+                let l: String = l
+                    .split_whitespace()
+                    .filter(|w| !w.ends_with(':') || w.contains('@'))
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 out.push_str(&l);
                 out.push('\n');
             }
         }
-        let o = Command::new("ip").args(["netns", "exec", &self.0, "nft", "list", "tables"]).output().unwrap();
+        let o = Command::new("ip")
+            .args(["netns", "exec", &self.0, "nft", "list", "tables"])
+            .output()
+            .unwrap();
         out.push_str(&String::from_utf8_lossy(&o.stdout));
         out.push_str(&self.jail_namespaces().join(" "));
         out
@@ -61,7 +88,16 @@ impl Sandbox {
 
     fn run(&self, cfg: &Path, state: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut c = jailnet();
-        c.args(["-c", cfg.to_str().unwrap(), "--backend", "linux", "--host-netns", &self.0, "--state-dir", state.to_str().unwrap()]);
+        c.args([
+            "-c",
+            cfg.to_str().unwrap(),
+            "--backend",
+            "linux",
+            "--host-netns",
+            &self.0,
+            "--state-dir",
+            state.to_str().unwrap(),
+        ]);
         c.args(args);
         for (k, v) in env {
             c.env(k, v);
@@ -87,7 +123,9 @@ fn many_jails(n: usize) -> String {
     let mut t = String::from("[switch.a]\naddress = [\"10.61.0.1/22\", \"fd00:61::1/64\"]\n\n[switch.b]\naddress = [\"10.62.0.1/24\"]\nprivate = true\n\n");
     for i in 0..n {
         let sw = if i % 3 == 0 { "b" } else { "a" };
-        t.push_str(&format!("[jail.j{i}]\n[[jail.j{i}.nic]]\nswitch = \"{sw}\"\nip4 = [\"auto\"]\n"));
+        t.push_str(&format!(
+            "[jail.j{i}]\n[[jail.j{i}.nic]]\nswitch = \"{sw}\"\nip4 = [\"auto\"]\n"
+        ));
         if sw == "a" {
             t.push_str("ip6 = [\"auto\"]\n");
         }
@@ -116,23 +154,57 @@ fn sigkill_at_20_points_during_up_of_50_jails_then_up_converges_and_down_is_clea
     let points: Vec<usize> = (0..20).map(|k| 1 + k * (total - 2) / 19).collect();
     let mut leaks = 0;
     for (round, at) in points.iter().enumerate() {
-        let out = sb.run(&cfg, &state, &["up"], &[("JAILNET_TEST_KILL_BEFORE", &at.to_string())]);
-        assert_eq!(out.status.code(), None, "round {round}: expected death by SIGKILL before change {at}: {}", text(&out.stderr));
-        assert!(state.join("journal.json").exists(), "round {round}: no journal left by the killed run");
+        let out = sb.run(
+            &cfg,
+            &state,
+            &["up"],
+            &[("JAILNET_TEST_KILL_BEFORE", &at.to_string())],
+        );
+        assert_eq!(
+            out.status.code(),
+            None,
+            "round {round}: expected death by SIGKILL before change {at}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            state.join("journal.json").exists(),
+            "round {round}: no journal left by the killed run"
+        );
         let out = sb.run(&cfg, &state, &["up"], &[]);
-        assert!(out.status.success(), "round {round} (killed before {at}): up failed: {}", text(&out.stderr));
-        assert!(text(&out.stderr).contains("interrupted mid-apply"), "round {round}: recovery not reported");
+        assert!(
+            out.status.success(),
+            "round {round} (killed before {at}): up failed: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains("interrupted mid-apply"),
+            "round {round}: recovery not reported"
+        );
         let out = sb.run(&cfg, &state, &["up"], &[]);
-        assert!(text(&out.stdout).contains("Nothing to do"), "round {round}: second up not idempotent: {}", text(&out.stdout));
+        assert!(
+            text(&out.stdout).contains("Nothing to do"),
+            "round {round}: second up not idempotent: {}",
+            text(&out.stdout)
+        );
         let out = sb.run(&cfg, &state, &["down"], &[]);
-        assert!(out.status.success(), "round {round}: down failed: {}", text(&out.stderr));
+        assert!(
+            out.status.success(),
+            "round {round}: down failed: {}",
+            text(&out.stderr)
+        );
         if sb.snapshot() != before {
             leaks += 1;
-            eprintln!("round {round}: sandbox differs after down:\n{}\n---\n{before}", sb.snapshot());
+            eprintln!(
+                "round {round}: sandbox differs after down:\n{}\n---\n{before}",
+                sb.snapshot()
+            );
         }
     }
     assert_eq!(leaks, 0, "{leaks} of 20 rounds leaked");
-    eprintln!("RELIABILITY: {} kill points over a {total}-change up of 50 jails, {leaks} leaks", points.len());
+    eprintln!(
+        "RELIABILITY: {} kill points over a {total}-change up of 50 jails, {leaks} leaks",
+        points.len()
+    );
 }
 
 #[test]
@@ -153,28 +225,62 @@ fn sixteen_parallel_attaches_make_sixteen_working_jails() {
     let children: Vec<_> = (0..16)
         .map(|i| {
             let mut c = jailnet();
-            c.args(["-c", cfg.to_str().unwrap(), "--backend", "linux", "--host-netns", &sb.0, "--state-dir", state.to_str().unwrap(), "attach", &format!("p{i}")]);
-            c.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+            c.args([
+                "-c",
+                cfg.to_str().unwrap(),
+                "--backend",
+                "linux",
+                "--host-netns",
+                &sb.0,
+                "--state-dir",
+                state.to_str().unwrap(),
+                "attach",
+                &format!("p{i}"),
+            ]);
+            c.stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
         })
         .collect();
     for (i, c) in children.into_iter().enumerate() {
         let out = c.wait_with_output().unwrap();
         assert!(out.status.success(), "attach p{i}: {}", text(&out.stderr));
     }
-    let st: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(state.join("state.json")).unwrap()).unwrap();
+    let st: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(state.join("state.json")).unwrap()).unwrap();
     let nics = st["allocations"]["nics"].as_object().unwrap();
     assert_eq!(nics.len(), 16);
-    let macs: std::collections::BTreeSet<_> = nics.values().map(|v| v["mac"].as_str().unwrap().to_string()).collect();
-    let ips: std::collections::BTreeSet<_> = nics.values().map(|v| v["ip4"].as_str().unwrap().to_string()).collect();
-    assert_eq!((macs.len(), ips.len()), (16, 16), "duplicate MAC or address: {nics:?}");
+    let macs: std::collections::BTreeSet<_> = nics
+        .values()
+        .map(|v| v["mac"].as_str().unwrap().to_string())
+        .collect();
+    let ips: std::collections::BTreeSet<_> = nics
+        .values()
+        .map(|v| v["ip4"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        (macs.len(), ips.len()),
+        (16, 16),
+        "duplicate MAC or address: {nics:?}"
+    );
     // Every jail works: it reaches the gateway with its own address.
     for i in 0..16 {
         let ns = format!("{}-p{i}", sb.0);
-        let ok = Command::new("ip").args(["netns", "exec", &ns, "ping", "-c1", "-W2", "10.63.0.1"]).output().unwrap().status.success();
+        let ok = Command::new("ip")
+            .args(["netns", "exec", &ns, "ping", "-c1", "-W2", "10.63.0.1"])
+            .output()
+            .unwrap()
+            .status
+            .success();
         assert!(ok, "jail p{i} cannot reach its gateway");
     }
     let out = sb.run(&cfg, &state, &["up"], &[]);
-    assert!(text(&out.stdout).contains("Nothing to do"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("Nothing to do"),
+        "{}",
+        text(&out.stdout)
+    );
     assert!(sb.run(&cfg, &state, &["down"], &[]).status.success());
 }
 
@@ -189,28 +295,59 @@ fn a_deleted_veth_and_a_flushed_table_are_reported_and_repaired() {
         return;
     }
     let sb = Sandbox::new("d");
-    Command::new("ip").args(["-n", &sb.0, "link", "add", "up0", "type", "bridge"]).status().unwrap();
-    Command::new("ip").args(["-n", &sb.0, "addr", "add", "192.0.2.1/24", "dev", "up0"]).status().unwrap();
-    Command::new("ip").args(["-n", &sb.0, "link", "set", "up0", "up"]).status().unwrap();
+    Command::new("ip")
+        .args(["-n", &sb.0, "link", "add", "up0", "type", "bridge"])
+        .status()
+        .unwrap();
+    Command::new("ip")
+        .args(["-n", &sb.0, "addr", "add", "192.0.2.1/24", "dev", "up0"])
+        .status()
+        .unwrap();
+    Command::new("ip")
+        .args(["-n", &sb.0, "link", "set", "up0", "up"])
+        .status()
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("j.toml");
     std::fs::write(&cfg, "[host]\nuplink = \"up0\"\n\n[switch.lan]\naddress = [\"10.64.0.1/24\"]\nnat = true\n\n[jail.w]\nexpose = [\"tcp/8080:80\"]\n[[jail.w.nic]]\nswitch = \"lan\"\nip4 = [\"10.64.0.5/24\"]\n").unwrap();
     let state = dir.path().join("state");
     assert!(sb.run(&cfg, &state, &["up"], &[]).status.success());
     // Break it by hand.
-    Command::new("ip").args(["-n", &sb.0, "link", "del", "w-vnet0"]).status().unwrap();
-    Command::new("ip").args(["netns", "exec", &sb.0, "nft", "flush", "table", "inet", "jailnet"]).status().unwrap();
+    Command::new("ip")
+        .args(["-n", &sb.0, "link", "del", "w-vnet0"])
+        .status()
+        .unwrap();
+    Command::new("ip")
+        .args([
+            "netns", "exec", &sb.0, "nft", "flush", "table", "inet", "jailnet",
+        ])
+        .status()
+        .unwrap();
     let out = sb.run(&cfg, &state, &["status"], &[]);
     let st = text(&out.stdout);
-    assert!(st.lines().any(|l| l.contains("w:vnet0") && l.contains("missing")), "{st}");
+    assert!(
+        st.lines()
+            .any(|l| l.contains("w:vnet0") && l.contains("missing")),
+        "{st}"
+    );
     let out = sb.run(&cfg, &state, &["doctor"], &[]);
     let doc = text(&out.stdout);
-    assert!(doc.contains("+ nic:w/vnet0") && doc.contains("firewall:rdr-w"), "{doc}");
+    assert!(
+        doc.contains("+ nic:w/vnet0") && doc.contains("firewall:rdr-w"),
+        "{doc}"
+    );
     let out = sb.run(&cfg, &state, &["up"], &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let out = sb.run(&cfg, &state, &["status"], &[]);
-    assert!(text(&out.stdout).lines().any(|l| l.contains("w:vnet0") && l.contains(" up ")));
-    let tables = Command::new("ip").args(["netns", "exec", &sb.0, "nft", "list", "table", "inet", "jailnet"]).output().unwrap();
+    assert!(text(&out.stdout)
+        .lines()
+        .any(|l| l.contains("w:vnet0") && l.contains(" up ")));
+    let tables = Command::new("ip")
+        .args([
+            "netns", "exec", &sb.0, "nft", "list", "table", "inet", "jailnet",
+        ])
+        .output()
+        .unwrap();
     assert!(text(&tables.stdout).contains("dnat ip to 10.64.0.5:80"));
     assert!(sb.run(&cfg, &state, &["down"], &[]).status.success());
 }

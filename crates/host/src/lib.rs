@@ -160,9 +160,9 @@ impl fmt::Display for Invocation {
 
 fn quote(word: &str) -> String {
     let plain = !word.is_empty()
-        && word.chars().all(|c| {
-            c.is_ascii_alphanumeric() || "-_./:=,@%+|[]".contains(c)
-        });
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+|[]".contains(c));
     if plain {
         word.to_string()
     } else {
@@ -183,8 +183,14 @@ mod tests {
     #[test]
     fn display_quotes_words_a_shell_would_split() {
         let inv = Invocation::new("ifconfig", ["e0a", "description", "jailnet www vnet0"]);
-        assert_eq!(inv.to_string(), "ifconfig e0a description 'jailnet www vnet0'");
+        assert_eq!(
+            inv.to_string(),
+            "ifconfig e0a description 'jailnet www vnet0'"
+        );
         let inv = Invocation::new("pfctl", ["-a", "jailnet/nat", "-f", "-"]).with_stdin("pass\n");
-        assert_eq!(inv.to_string(), "pfctl -a jailnet/nat -f - <<EOF\npass\nEOF");
+        assert_eq!(
+            inv.to_string(),
+            "pfctl -a jailnet/nat -f - <<EOF\npass\nEOF"
+        );
     }
 }

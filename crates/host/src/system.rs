@@ -133,7 +133,9 @@ mod tests {
         assert_eq!(out.stdout, "a;b $(x)");
         let out = h.run(&Invocation::new("echo", ["$HOME;", "`id`"])).unwrap();
         assert_eq!(out.stdout, "$HOME; `id`\n");
-        let out = h.run(&Invocation::new("false", Vec::<String>::new())).unwrap();
+        let out = h
+            .run(&Invocation::new("false", Vec::<String>::new()))
+            .unwrap();
         assert_eq!(out.status, 1);
     }
 

@@ -2,7 +2,9 @@
 //!
 //! Everything here talks to the kernel directly — rtnetlink over a synchronous
 //! socket, `setns`/`unshare`/`mount` for namespaces, `/proc/sys`, and the
-//! `/dev/net/tun` ioctls — and never spawns a process. The layers, bottom up:
+//! `/dev/net/tun` ioctls. The only processes are spawned by the backend through
+//! `jailnet-host` (argv only): `nft -f`, and the DHCP daemons (dnsmasq, dhclient).
+//! The layers, bottom up:
 //!
 //! - [`netns`]: named network namespaces compatible with iproute2 (`/run/netns/NAME`
 //!   bind mounts, so `ip netns list|exec` see them), and [`NsFd::run`] to run a
@@ -22,7 +24,8 @@
 //! - [`sysctl`]: `/proc/sys` reads and writes, optionally inside a namespace.
 //! - [`backend`]: [`LinuxBackend`], jailnet's plan `Backend` on top of all the
 //!   above: namespaces for VNET jails, bridges, veths, taps, vxlan, routes,
-//!   resolver files; observe by one dump per namespace.
+//!   resolver files, nft tables, dnsmasq per DHCP switch, dhclient per DHCP NIC;
+//!   observe by one dump per namespace.
 //!
 //! Rules: every failure is a typed [`Error`] naming the operation; names are
 //! checked before they reach the kernel; nothing here decides *what* to change —

@@ -96,7 +96,13 @@ impl Env {
                 continue;
             };
             let cmd = String::from_utf8_lossy(&raw).replace('\0', " ");
-            let prog = cmd.split(' ').next().unwrap_or("").rsplit('/').next().unwrap_or("");
+            let prog = cmd
+                .split(' ')
+                .next()
+                .unwrap_or("")
+                .rsplit('/')
+                .next()
+                .unwrap_or("");
             if matches!(prog, "dnsmasq" | "dhclient") && cmd.contains(&dir) {
                 out.push((pid, cmd.trim().to_string()));
             }
@@ -250,8 +256,8 @@ fn dhcp_jails_lease_from_the_range_and_static_hosts_then_down_leaves_nothing() {
     // Leases, as `jailnet status` reads them.
     let lease = |b: &mut LinuxBackend, j: &str| -> Vec<Cidr> { b.leases(j, "vnet0").unwrap() };
     let (la, lb, lc) = (lease(&mut b, "a"), lease(&mut b, "b"), lease(&mut b, "c"));
-    let range = "10.77.1.100".parse::<std::net::Ipv4Addr>().unwrap()
-        ..="10.77.1.110".parse().unwrap();
+    let range =
+        "10.77.1.100".parse::<std::net::Ipv4Addr>().unwrap()..="10.77.1.110".parse().unwrap();
     for (j, l) in [("a", &la), ("b", &lb)] {
         assert_eq!(l.len(), 1, "{j}: {l:?}");
         let a = v4(&l[0]).unwrap();
@@ -259,11 +265,21 @@ fn dhcp_jails_lease_from_the_range_and_static_hosts_then_down_leaves_nothing() {
         assert_eq!(l[0].prefix, 24);
     }
     assert_ne!(la[0].addr, lb[0].addr, "two jails got the same address");
-    assert_eq!(lc, vec!["10.77.1.60/24".parse::<Cidr>().unwrap()], "static host");
+    assert_eq!(
+        lc,
+        vec!["10.77.1.60/24".parse::<Cidr>().unwrap()],
+        "static host"
+    );
     for j in ["a", "b", "c"] {
-        assert!(ping(&env.jail_ns(j), "10.77.1.1"), "{j} cannot reach the gateway");
+        assert!(
+            ping(&env.jail_ns(j), "10.77.1.1"),
+            "{j} cannot reach the gateway"
+        );
     }
-    assert!(ping(&env.jail_ns("a"), &lb[0].addr.to_string()), "a cannot reach b");
+    assert!(
+        ping(&env.jail_ns("a"), &lb[0].addr.to_string()),
+        "a cannot reach b"
+    );
 
     // Daemons and their files; the host's resolver untouched, the jails' as configured.
     let run = env.run_dir();
@@ -272,10 +288,18 @@ fn dhcp_jails_lease_from_the_range_and_static_hosts_then_down_leaves_nothing() {
         assert!(run.join(format!("{d}.{ext}")).exists(), "{d}.{ext}");
     }
     let conf = std::fs::read_to_string(run.join(format!("{d}.conf"))).unwrap();
-    for l in ["interface=jdhcp", "bind-interfaces", "except-interface=lo", "port=0"] {
+    for l in [
+        "interface=jdhcp",
+        "bind-interfaces",
+        "except-interface=lo",
+        "port=0",
+    ] {
         assert!(conf.lines().any(|x| x == l), "{l} missing from\n{conf}");
     }
-    assert!(conf.contains(&format!("dhcp-host={MAC_C},10.77.1.60\n")), "{conf}");
+    assert!(
+        conf.contains(&format!("dhcp-host={MAC_C},10.77.1.60\n")),
+        "{conf}"
+    );
     let dnsmasq = pid_of(&run.join(format!("{d}.pid")));
     assert!(alive(dnsmasq));
     let clients: Vec<i32> = ["a", "b", "c"]
@@ -297,7 +321,10 @@ fn dhcp_jails_lease_from_the_range_and_static_hosts_then_down_leaves_nothing() {
     let g = graph(&text, &mut state);
     assert!(matches!(
         g.nodes.get(&ResourceId("resolver:b".into())),
-        Some(Resource::Resolver { conf: ResolvConf::Inherit, .. })
+        Some(Resource::Resolver {
+            conf: ResolvConf::Inherit,
+            ..
+        })
     ));
 
     // up again: nothing to do (the leases do not look like drift).
@@ -313,7 +340,10 @@ fn dhcp_jails_lease_from_the_range_and_static_hosts_then_down_leaves_nothing() {
     assert!(alive(restarted) && restarted != dnsmasq);
     assert!(!alive(dnsmasq));
     let conf = std::fs::read_to_string(run.join(format!("{d}.conf"))).unwrap();
-    assert!(conf.contains("dhcp-range=10.77.1.100,10.77.1.120\n"), "{conf}");
+    assert!(
+        conf.contains("dhcp-range=10.77.1.100,10.77.1.120\n"),
+        "{conf}"
+    );
     assert!(clients.iter().all(|p| alive(*p)));
 
     // down: every process stopped, every file removed, every namespace gone.
@@ -322,7 +352,11 @@ fn dhcp_jails_lease_from_the_range_and_static_hosts_then_down_leaves_nothing() {
     assert!(clients.iter().all(|p| !alive(*p)), "{clients:?}");
     assert!(env.daemons().is_empty(), "{:?}", env.daemons());
     assert!(files(&run).is_empty(), "{:?}", files(&run));
-    assert!(env.jail_namespaces().is_empty(), "{:?}", env.jail_namespaces());
+    assert!(
+        env.jail_namespaces().is_empty(),
+        "{:?}",
+        env.jail_namespaces()
+    );
     assert_eq!(std::fs::read("/etc/resolv.conf").ok(), host_resolv);
 }
 
@@ -378,7 +412,10 @@ fn a_slaac_jail_configures_an_address_in_the_switch_prefix_and_reaches_the_gatew
     while !ping(&env.jail_ns("s"), "fd00:77:2::1") {
         assert!(Instant::now() < deadline, "s cannot reach fd00:77:2::1");
     }
-    assert!(ping(&env.jail_ns("t"), &addr.addr.to_string()), "t cannot reach s's SLAAC address");
+    assert!(
+        ping(&env.jail_ns("t"), &addr.addr.to_string()),
+        "t cannot reach s's SLAAC address"
+    );
     // The static jail ignores the advertisements: no address of its own from them.
     assert!(b.leases("t", "vnet0").unwrap().is_empty());
     let again = plan_for(&mut b, &g, &state);
@@ -386,7 +423,11 @@ fn a_slaac_jail_configures_an_address_in_the_switch_prefix_and_reaches_the_gatew
 
     down(&mut b, &mut state);
     assert!(env.daemons().is_empty(), "{:?}", env.daemons());
-    assert!(files(&env.run_dir()).is_empty(), "{:?}", files(&env.run_dir()));
+    assert!(
+        files(&env.run_dir()).is_empty(),
+        "{:?}",
+        files(&env.run_dir())
+    );
     assert!(env.jail_namespaces().is_empty());
 }
 
@@ -408,11 +449,19 @@ fn dhcp_commands_describe_the_daemons_and_their_files() {
         after: Some(r.clone()),
     };
     let lines = b.commands(&create(&server)).join("\n");
-    assert!(lines.contains("write /r/dnsmasq-h-jdhcp.conf: interface=jdhcp"), "{lines}");
-    assert!(lines.contains("run dnsmasq --conf-file=/r/dnsmasq-h-jdhcp.conf in netns h"), "{lines}");
+    assert!(
+        lines.contains("write /r/dnsmasq-h-jdhcp.conf: interface=jdhcp"),
+        "{lines}"
+    );
+    assert!(
+        lines.contains("run dnsmasq --conf-file=/r/dnsmasq-h-jdhcp.conf in netns h"),
+        "{lines}"
+    );
     let lines = b.commands(&create(&client)).join("\n");
     assert!(
-        lines.contains("run dhclient -4 -cf /r/dhclient-h-a-vnet0.conf -sf /r/dhclient-h-a-vnet0.sh"),
+        lines.contains(
+            "run dhclient -4 -cf /r/dhclient-h-a-vnet0.conf -sf /r/dhclient-h-a-vnet0.sh"
+        ),
         "{lines}"
     );
 }

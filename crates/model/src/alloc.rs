@@ -26,7 +26,13 @@ pub const DEVFS_BASE: u16 = 5000;
 /// Whether jail `j` needs a devfs ruleset of its own: pf inside (`firewall = true`) or
 /// a DHCP client (bpf).
 pub fn needs_devfs(j: &Jail) -> bool {
-    j.firewall || j.nics.iter().any(|n| n.ip4.iter().chain(&n.ip6).any(|s| s.value == AddrSpec::Dhcp))
+    j.firewall
+        || j.nics.iter().any(|n| {
+            n.ip4
+                .iter()
+                .chain(&n.ip6)
+                .any(|s| s.value == AddrSpec::Dhcp)
+        })
 }
 
 /// The chosen values of one jail or VM NIC.

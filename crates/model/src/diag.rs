@@ -1,6 +1,7 @@
 //! Diagnostics: a problem at a byte span of the config, rendered as `FILE:LINE:COL: error: …`.
 
 use serde::Serialize;
+use std::fmt::Write as _;
 use std::ops::Range;
 
 /// One problem found in a config, with the span of the offending text.
@@ -93,10 +94,32 @@ impl std::fmt::Display for Located {
         writeln!(
             f,
             "{}:{}:{}: error: {}",
-            self.file, self.line, self.column, self.message
+            self.file,
+            self.line,
+            self.column,
+            Printable(&self.message)
         )?;
         if let Some(h) = &self.hint {
-            writeln!(f, "  hint: {h}")?;
+            writeln!(f, "  hint: {}", Printable(h))?;
+        }
+        Ok(())
+    }
+}
+
+/// Text with control characters and bidirectional-override marks escaped (`\n`,
+/// `\u{202e}`), so a value quoted in a message cannot break the one-line-per-problem
+/// format or reorder what the terminal shows.
+struct Printable<'a>(&'a str);
+
+impl std::fmt::Display for Printable<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for c in self.0.chars() {
+            let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+            if c.is_control() || bidi {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                f.write_char(c)?;
+            }
         }
         Ok(())
     }

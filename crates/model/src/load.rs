@@ -220,7 +220,20 @@ fn switch(k: &Key, n: &Node, d: &mut Diagnostics) -> Option<Switch> {
     };
     let name_ok = || IfName::new(&k.name).ok();
     let ifname_v = match r.string("ifname", d) {
-        Some((s, sp)) => ifname(&s, &sp, "interface name", d),
+        Some((s, sp)) => {
+            // With an explicit ifname the switch name is only a label, but it still reaches
+            // descriptions, pf anchors and state files.
+            if let Err(e) = crate::names::check_label(&k.name) {
+                d.push(
+                    Diagnostic::new(
+                        k.span.clone(),
+                        format!("invalid switch name '{}': {e}", k.name.escape_debug()),
+                    )
+                    .hint("switch names are at most 63 letters, digits, '_', '.' and '-'"),
+                );
+            }
+            ifname(&s, &sp, "interface name", d)
+        }
         None => {
             match name_ok() {
                 Some(n) => Some(n),
@@ -537,11 +550,15 @@ fn jail(name: JailName, k: &Key, n: &Node, cfg: &Config, d: &mut Diagnostics) ->
         },
     };
     if let Resolver::Lines(lines) = &resolver {
-        if lines.iter().any(|l| l.contains('\n') || l.contains('\0')) {
+        // A tab is fine in resolv.conf; other control characters (CR, ESC, NUL) are not.
+        if lines
+            .iter()
+            .any(|l| l.chars().any(|c| c.is_control() && c != '\t'))
+        {
             d.push(
                 Diagnostic::new(
                     r.span(),
-                    format!("{path}.resolver lines may not contain newlines"),
+                    format!("{path}.resolver lines may not contain newlines or control characters"),
                 )
                 .hint("give one list element per line"),
             );
@@ -778,12 +795,16 @@ fn cluster(n: &Node, d: &mut Diagnostics) -> Cluster {
     let mut etcd = Vec::new();
     if let Some((items, span)) = r.strings("etcd", d) {
         for (s, sp) in items {
-            if s.starts_with("http://") || s.starts_with("https://") {
+            let clean = !s.chars().any(|c| c.is_whitespace() || c.is_control());
+            if clean && (s.starts_with("http://") || s.starts_with("https://")) {
                 etcd.push(s);
             } else {
                 d.push(
-                    Diagnostic::new(sp, format!("etcd endpoint '{s}' is not a URL"))
-                        .hint("write e.g. \"http://127.0.0.1:2379\""),
+                    Diagnostic::new(
+                        sp,
+                        format!("etcd endpoint '{}' is not a URL", s.escape_debug()),
+                    )
+                    .hint("write e.g. \"http://127.0.0.1:2379\""),
                 );
             }
         }

@@ -111,6 +111,39 @@ impl JailName {
     }
 }
 
+/// Longest name jailnet accepts for objects that are only labels (switches with an
+/// explicit `ifname`): they still end up in descriptions, pf anchors and state files.
+pub const LABEL_MAX: usize = 63;
+
+/// Checks a label: 1–[`LABEL_MAX`] characters from `[A-Za-z0-9_.-]`, not starting with a
+/// dash. No whitespace, control characters or non-ASCII, so it prints and parses back
+/// unchanged in `ifconfig` descriptions and `pfctl` anchor names.
+pub fn check_label(s: &str) -> Result<(), NameError> {
+    if s.is_empty() {
+        return Err(NameError::Empty);
+    }
+    let len = s.chars().count();
+    if len > LABEL_MAX {
+        return Err(NameError::TooLong {
+            len,
+            max: LABEL_MAX,
+        });
+    }
+    if let Some(ch) = s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
+    {
+        return Err(NameError::BadChar {
+            ch,
+            extra: ", '_', '.' and '-'",
+        });
+    }
+    if s.starts_with('-') {
+        return Err(NameError::BadStart('-'));
+    }
+    Ok(())
+}
+
 macro_rules! string_newtype {
     ($t:ident) => {
         impl TryFrom<String> for $t {

@@ -25,14 +25,37 @@ pub struct Finding {
 
 impl Finding {
     pub fn ok(check: impl Into<String>, detail: impl Into<String>) -> Self {
-        Finding { check: check.into(), status: Status::Ok, detail: detail.into(), fix: None }
+        Finding {
+            check: check.into(),
+            status: Status::Ok,
+            detail: detail.into(),
+            fix: None,
+        }
     }
 
-    pub fn fail(check: impl Into<String>, detail: impl Into<String>, fix: impl Into<String>) -> Self {
-        Finding { check: check.into(), status: Status::Fail, detail: detail.into(), fix: Some(fix.into()) }
+    pub fn fail(
+        check: impl Into<String>,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        Finding {
+            check: check.into(),
+            status: Status::Fail,
+            detail: detail.into(),
+            fix: Some(fix.into()),
+        }
     }
 
-    pub fn warn(check: impl Into<String>, detail: impl Into<String>, fix: impl Into<String>) -> Self {
-        Finding { check: check.into(), status: Status::Warn, detail: detail.into(), fix: Some(fix.into()) }
+    pub fn warn(
+        check: impl Into<String>,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        Finding {
+            check: check.into(),
+            status: Status::Warn,
+            detail: detail.into(),
+            fix: Some(fix.into()),
+        }
     }
 }

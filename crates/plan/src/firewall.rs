@@ -11,15 +11,23 @@ use std::net::IpAddr;
 /// Add the firewall resources of `cfg` to `g`, using the addresses already resolved in
 /// `resolved` (the graph built so far).
 pub fn rules(cfg: &Config, resolved: &Graph, g: &mut Graph) {
-    let Some(uplink) = cfg.host.uplink.clone() else { return };
+    let Some(uplink) = cfg.host.uplink.clone() else {
+        return;
+    };
     for sw in cfg.switches.values().filter(|s| s.nat) {
         let rules: Vec<FwRule> = sw
             .addresses
             .iter()
-            .map(|a| FwRule::Nat { from: a.subnet(), out: uplink.clone() })
+            .map(|a| FwRule::Nat {
+                from: a.subnet(),
+                out: uplink.clone(),
+            })
             .collect();
         if !rules.is_empty() {
-            g.insert(Resource::Firewall { anchor: format!("nat-{}", sw.name), rules });
+            g.insert(Resource::Firewall {
+                anchor: format!("nat-{}", sw.name),
+                rules,
+            });
         }
     }
     for j in cfg.jails.values() {
@@ -29,13 +37,19 @@ pub fn rules(cfg: &Config, resolved: &Graph, g: &mut Graph) {
             for ip in [&j.ip4, &j.ip6] {
                 if let SharedIp::Aliases(list) = ip {
                     rules.extend(list.iter().map(|a| FwRule::Nat {
-                        from: Cidr { addr: a.cidr.addr, prefix: if a.cidr.is_v4() { 32 } else { 128 } },
+                        from: Cidr {
+                            addr: a.cidr.addr,
+                            prefix: if a.cidr.is_v4() { 32 } else { 128 },
+                        },
                         out: uplink.clone(),
                     }));
                 }
             }
             if !rules.is_empty() {
-                g.insert(Resource::Firewall { anchor: format!("nat-{}", j.name), rules });
+                g.insert(Resource::Firewall {
+                    anchor: format!("nat-{}", j.name),
+                    rules,
+                });
             }
         }
         if j.expose.is_empty() {
@@ -44,7 +58,10 @@ pub fn rules(cfg: &Config, resolved: &Graph, g: &mut Graph) {
         let mut rules = Vec::new();
         for e in &j.expose {
             // Forward each family the jail has; a host address picks its own family.
-            for to in addrs.iter().filter(|a| e.host_addr.is_none_or(|h| h.is_ipv4() == a.is_ipv4())) {
+            for to in addrs
+                .iter()
+                .filter(|a| e.host_addr.is_none_or(|h| h.is_ipv4() == a.is_ipv4()))
+            {
                 rules.push(FwRule::Rdr {
                     on: uplink.clone(),
                     proto: e.proto,
@@ -53,11 +70,18 @@ pub fn rules(cfg: &Config, resolved: &Graph, g: &mut Graph) {
                     to: *to,
                     to_port: e.jail_port,
                 });
-                rules.push(FwRule::Pass { proto: e.proto, to: *to, port: e.jail_port });
+                rules.push(FwRule::Pass {
+                    proto: e.proto,
+                    to: *to,
+                    port: e.jail_port,
+                });
             }
         }
         if !rules.is_empty() {
-            g.insert(Resource::Firewall { anchor: format!("rdr-{}", j.name), rules });
+            g.insert(Resource::Firewall {
+                anchor: format!("rdr-{}", j.name),
+                rules,
+            });
         }
     }
 }
@@ -67,7 +91,9 @@ fn jail_addrs(jail: &str, g: &Graph) -> Vec<IpAddr> {
     let mut out: Vec<IpAddr> = Vec::new();
     for r in g.nodes.values() {
         let cands: Vec<IpAddr> = match r {
-            Resource::Nic { jail: j, addrs, .. } if j.as_str() == jail => addrs.iter().map(|c| c.addr).collect(),
+            Resource::Nic { jail: j, addrs, .. } if j.as_str() == jail => {
+                addrs.iter().map(|c| c.addr).collect()
+            }
             Resource::Alias { jail: j, cidr, .. } if j.as_str() == jail => vec![cidr.addr],
             _ => continue,
         };

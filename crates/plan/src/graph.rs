@@ -320,7 +320,12 @@ pub fn desired(cfg: &Config, alloc: &Allocations) -> Result<Graph, MissingAlloca
                 mtu: sw.mtu,
             });
             if nic.secure {
-                let addrs = sw.dhcp.iter().flat_map(|d| d.hosts.get(&a.mac)).map(|x| x.value).collect();
+                let addrs = sw
+                    .dhcp
+                    .iter()
+                    .flat_map(|d| d.hosts.get(&a.mac))
+                    .map(|x| x.value)
+                    .collect();
                 g.insert(Resource::Guard {
                     owner: format!("vm:{}/{i}", vm.name),
                     port: a.host_ifname.clone(),
@@ -338,11 +343,16 @@ pub fn desired(cfg: &Config, alloc: &Allocations) -> Result<Graph, MissingAlloca
 /// a NIC on it uses SLAAC; or RA alone for a SLAAC-only switch.
 fn dhcp_servers(cfg: &Config, g: &mut Graph) {
     for sw in cfg.switches.values() {
-        let slaac = cfg.jails.values().flat_map(|j| &j.nics).any(|n| {
-            n.switch.value == sw.name && n.ip6.iter().any(|s| s.value == AddrSpec::Slaac)
-        });
+        let slaac =
+            cfg.jails.values().flat_map(|j| &j.nics).any(|n| {
+                n.switch.value == sw.name && n.ip6.iter().any(|s| s.value == AddrSpec::Slaac)
+            });
         let ra: Vec<Cidr> = if slaac {
-            sw.addresses.iter().map(|a| a.value).filter(|a| !a.is_v4()).collect()
+            sw.addresses
+                .iter()
+                .map(|a| a.value)
+                .filter(|a| !a.is_v4())
+                .collect()
         } else {
             Vec::new()
         };
@@ -403,7 +413,9 @@ fn jail(
                 if is_extra_loopback(a.ifname.as_str())
                     && !cfg.switches.values().any(|s| s.ifname == a.ifname)
                 {
-                    g.insert(Resource::Loopback { ifname: a.ifname.clone() });
+                    g.insert(Resource::Loopback {
+                        ifname: a.ifname.clone(),
+                    });
                 }
                 g.insert(Resource::Alias {
                     ifname: a.ifname.clone(),
@@ -450,7 +462,10 @@ fn jail(
             });
         }
         if nic.ip4.iter().any(|s| s.value == AddrSpec::Dhcp) {
-            g.insert(Resource::DhcpClient { jail: j.name.clone(), nic: nic.name.clone() });
+            g.insert(Resource::DhcpClient {
+                jail: j.name.clone(),
+                nic: nic.name.clone(),
+            });
         }
         g.insert(Resource::Nic {
             jail: j.name.clone(),
@@ -512,10 +527,19 @@ fn jail(
         if j.firewall {
             unhide.extend(["pf".to_string(), "pflog".to_string()]);
         }
-        if j.nics.iter().any(|n| n.ip4.iter().chain(&n.ip6).any(|s| s.value == AddrSpec::Dhcp)) {
+        if j.nics.iter().any(|n| {
+            n.ip4
+                .iter()
+                .chain(&n.ip6)
+                .any(|s| s.value == AddrSpec::Dhcp)
+        }) {
             unhide.push("bpf*".to_string());
         }
-        g.insert(Resource::Devfs { jail: j.name.clone(), ruleset: *n, unhide });
+        g.insert(Resource::Devfs {
+            jail: j.name.clone(),
+            ruleset: *n,
+            unhide,
+        });
     }
     Ok(())
 }

@@ -198,7 +198,14 @@ impl fmt::Display for FwRule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FwRule::Nat { from, out } => write!(f, "nat {from} out {out}"),
-            FwRule::Rdr { on, proto, dst, port, to, to_port } => {
+            FwRule::Rdr {
+                on,
+                proto,
+                dst,
+                port,
+                to,
+                to_port,
+            } => {
                 let dst = dst.map_or_else(|| format!("({on})"), |d| d.to_string());
                 write!(f, "rdr {proto} {dst}:{port} -> {to}:{to_port}")
             }
@@ -443,14 +450,36 @@ impl Resource {
                     mtu(m)
                 )
             }
-            Resource::Guard { owner, port, mac, addrs } => format!(
+            Resource::Guard {
+                owner,
+                port,
+                mac,
+                addrs,
+            } => format!(
                 "{port} ({owner}) may send only from {mac} {}",
-                addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(" ")
+                addrs
+                    .iter()
+                    .map(|a| a.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
             ),
-            Resource::Devfs { jail, ruleset, unhide } => {
-                format!("{jail}: devfs ruleset {ruleset} unhides {}", unhide.join(" "))
+            Resource::Devfs {
+                jail,
+                ruleset,
+                unhide,
+            } => {
+                format!(
+                    "{jail}: devfs ruleset {ruleset} unhides {}",
+                    unhide.join(" ")
+                )
             }
-            Resource::DhcpServer { ifname, range, hosts, ra, .. } => {
+            Resource::DhcpServer {
+                ifname,
+                range,
+                hosts,
+                ra,
+                ..
+            } => {
                 let mut s = format!("dnsmasq on {ifname}");
                 if let Some((a, b)) = range {
                     s.push_str(&format!(", range {a}-{b}"));
@@ -466,7 +495,11 @@ impl Resource {
             Resource::DhcpClient { jail, nic } => format!("{jail}:{nic} asks DHCP for its address"),
             Resource::Firewall { anchor, rules } => format!(
                 "jailnet/{anchor}: {}",
-                rules.iter().map(|r| r.to_string()).collect::<Vec<_>>().join("; ")
+                rules
+                    .iter()
+                    .map(|r| r.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ")
             ),
             Resource::Resolver { jail, conf } => match conf {
                 ResolvConf::Inherit => format!("{jail}: copy of the host's resolv.conf"),

@@ -3,7 +3,7 @@
 
 use crate::args::Cli;
 use crate::backend::{self, resolve, BackendKind};
-use crate::engine::{converge, host_name, prepare, Scope};
+use crate::engine::{converge, host_name, prepare, ApplyOpts, Scope};
 use crate::exit::Invalid;
 use crate::state_file::StateStore;
 use anyhow::{bail, Result};
@@ -34,15 +34,19 @@ pub fn run(cli: &Cli, scope: Scope) -> Result<i32> {
     }
     let prepared = prepare(&loaded.cfg, &state, be.as_mut(), &scope)?;
     let host = host_name(&loaded.cfg);
+    let cmd = command(&scope);
+    let opts = ApplyOpts {
+        host: &host,
+        verbose: !cli.json && stderr_is_terminal(),
+        journal: Some((store.dir(), &cmd)),
+    };
     let n = converge(
         &prepared,
         &mut state,
         be.as_mut(),
         &scope,
-        &host,
+        &opts,
         &mut |s| store.save(s),
-        !cli.json && stderr_is_terminal(),
-        Some((store.dir(), &command(&scope))),
     )?;
     if cli.json {
         println!("{}", serde_json::json!({"changes": n}));

@@ -178,7 +178,8 @@ pub fn run(cli: &Cli) -> Result<i32> {
                         .jails
                         .get(name)
                         .map(|j| {
-                            let p: Vec<String> = j.expose.iter().map(|e| e.value.to_string()).collect();
+                            let p: Vec<String> =
+                                j.expose.iter().map(|e| e.value.to_string()).collect();
                             p.join(" ")
                         })
                         .unwrap_or_default(),

@@ -6,7 +6,13 @@ mod checks;
 mod draw;
 mod sandbox;
 
-use crate::engine::{converge, prepare, Scope};
+use crate::engine::{converge, prepare, ApplyOpts, Scope};
+
+const DEMO: ApplyOpts<'static> = ApplyOpts {
+    host: "demo",
+    verbose: false,
+    journal: None,
+};
 use crate::exit::Invalid;
 use anyhow::{Context, Result};
 use checks::{fact, ping, tcp, tcp_source, udp_from, Check};
@@ -57,10 +63,8 @@ pub fn run(json: bool) -> Result<i32> {
         &mut state,
         &mut be,
         &Scope::All,
-        "demo",
+        &DEMO,
         &mut |_| Ok(()),
-        false,
-        None,
     )
     .context("up failed")?;
     println!(
@@ -82,7 +86,9 @@ pub fn run(json: bool) -> Result<i32> {
     // DHCP: dnsmasq on switch pool leased dhcp1 an address from its range.
     let lease = be.leases("dhcp1", "vnet0").unwrap_or_default();
     let pooled = lease.iter().find(|c| match c.addr {
-        std::net::IpAddr::V4(a) => (100..=150).contains(&a.octets()[3]) && a.octets()[..3] == [10, 88, 3],
+        std::net::IpAddr::V4(a) => {
+            (100..=150).contains(&a.octets()[3]) && a.octets()[..3] == [10, 88, 3]
+        }
         std::net::IpAddr::V6(_) => false,
     });
     results.push(Check {
@@ -115,7 +121,12 @@ pub fn run(json: bool) -> Result<i32> {
         true,
     ));
     results.push(ping(&ns("app"), "app", "10.88.1.10", true));
-    results.push(ping(&ns("dhcp1"), "dhcp1 (leased address)", "10.88.3.1", true));
+    results.push(ping(
+        &ns("dhcp1"),
+        "dhcp1 (leased address)",
+        "10.88.3.1",
+        true,
+    ));
     results.push(ping(
         &ns("dmz1"),
         "dmz1 (private switch)",
@@ -221,10 +232,8 @@ pub fn run(json: bool) -> Result<i32> {
         &mut state,
         &mut be,
         &Scope::Nothing,
-        "demo",
+        &DEMO,
         &mut |_| Ok(()),
-        false,
-        None,
     )
     .context("down failed")?;
     println!(
@@ -262,12 +271,20 @@ pub fn run(json: bool) -> Result<i32> {
         },
     ));
     let run: Vec<String> = std::fs::read_dir(etc.join("run"))
-        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
         .unwrap_or_default();
     results.push(fact(
         "dnsmasq/dhclient files after down".into(),
         "none",
-        if run.is_empty() { "none".into() } else { run.join(" ") },
+        if run.is_empty() {
+            "none".into()
+        } else {
+            run.join(" ")
+        },
     ));
     let _ = std::fs::remove_dir_all(&etc);
     drop(be);

@@ -61,9 +61,7 @@ fn is(pid: i32, id: Ident<'_>) -> bool {
         return false;
     };
     let argv: Vec<&[u8]> = raw.split(|b| *b == 0).collect();
-    let prog = argv
-        .first()
-        .and_then(|a| a.rsplit(|b| *b == b'/').next());
+    let prog = argv.first().and_then(|a| a.rsplit(|b| *b == b'/').next());
     if prog != Some(id.program.as_bytes()) {
         return false;
     }
@@ -197,10 +195,34 @@ mod tests {
         let me = std::process::id() as i32;
         let exe = std::env::args().next().unwrap_or_default();
         let prog = exe.rsplit('/').next().unwrap_or_default().to_string();
-        assert!(is(me, Ident { program: &prog, marker: &[] }));
-        assert!(!is(me, Ident { program: "dnsmasq", marker: &[] }));
-        assert!(!is(me, Ident { program: &prog, marker: &["--conf-file=/nonexistent"] }));
-        assert!(!is(-1, Ident { program: &prog, marker: &[] }));
+        assert!(is(
+            me,
+            Ident {
+                program: &prog,
+                marker: &[]
+            }
+        ));
+        assert!(!is(
+            me,
+            Ident {
+                program: "dnsmasq",
+                marker: &[]
+            }
+        ));
+        assert!(!is(
+            me,
+            Ident {
+                program: &prog,
+                marker: &["--conf-file=/nonexistent"]
+            }
+        ));
+        assert!(!is(
+            -1,
+            Ident {
+                program: &prog,
+                marker: &[]
+            }
+        ));
     }
 
     #[test]
@@ -208,9 +230,27 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("jailnet-daemon-{}", std::process::id()));
         let p = dir.join("x.pid");
         write_file(&p, "999999999\n", 0o644).unwrap();
-        assert_eq!(live(&p, Ident { program: "dnsmasq", marker: &[] }), None);
+        assert_eq!(
+            live(
+                &p,
+                Ident {
+                    program: "dnsmasq",
+                    marker: &[]
+                }
+            ),
+            None
+        );
         write_file(&p, &format!("{}\n", std::process::id()), 0o644).unwrap();
-        assert_eq!(live(&p, Ident { program: "dnsmasq", marker: &[] }), None);
+        assert_eq!(
+            live(
+                &p,
+                Ident {
+                    program: "dnsmasq",
+                    marker: &[]
+                }
+            ),
+            None
+        );
         remove_file(&p).unwrap();
         remove_file(&p).unwrap();
         assert_eq!(read_file(&p).unwrap(), None);

@@ -130,12 +130,24 @@ pub(super) fn commands(b: &LinuxBackend, change: &Change) -> Vec<String> {
     let ns = b.jail_netns(jail.as_str());
     match change.op {
         Op::Create | Op::Update => vec![
-            format!("write {} (lease timeout {LEASE_TIMEOUT_SECS} s)", f.conf.display()),
-            format!("write {} (address and default route only)", f.script.display()),
-            format!("run {} in netns {ns}", invocation(&ns, nic.as_str(), &f, false)),
+            format!(
+                "write {} (lease timeout {LEASE_TIMEOUT_SECS} s)",
+                f.conf.display()
+            ),
+            format!(
+                "write {} (address and default route only)",
+                f.script.display()
+            ),
+            format!(
+                "run {} in netns {ns}",
+                line(&invocation(&ns, nic.as_str(), &f, false))
+            ),
         ],
         Op::Delete => vec![
-            format!("run {} in netns {ns} (release, stop)", invocation(&ns, nic.as_str(), &f, true)),
+            format!(
+                "run {} in netns {ns} (release, stop)",
+                line(&invocation(&ns, nic.as_str(), &f, true))
+            ),
             format!(
                 "remove {} {} {} {}",
                 f.conf.display(),
@@ -189,6 +201,14 @@ fn invocation(ns: &str, nic: &str, f: &Files, release: bool) -> Invocation {
     }
     args.push(nic.to_string());
     Invocation::new(DHCLIENT, args).in_jail(ns)
+}
+
+/// `program args…` (an Invocation's Display is FreeBSD's `jexec` form).
+fn line(inv: &Invocation) -> String {
+    std::iter::once(inv.program.as_str())
+        .chain(inv.args.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn conf(ns: &str, nic: &str) -> String {
@@ -264,7 +284,13 @@ mod tests {
             "-4 -cf /r/c.conf -sf /r/c.sh -pf /r/c.pid -lf /r/c.leases vnet0"
         );
         assert_eq!(invocation("h-dhcp1", "vnet0", &f, true).args[1], "-r");
-        assert!(!SCRIPT.contains("> /etc") && !SCRIPT.contains("hostname "));
+        let code: Vec<&str> = SCRIPT
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .collect();
+        assert!(code
+            .iter()
+            .all(|l| !l.contains("/etc") && !l.contains("hostname")));
         assert!(conf("n", "vnet0").contains("timeout 10;"));
     }
 }

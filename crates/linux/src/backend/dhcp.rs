@@ -145,7 +145,11 @@ pub(super) fn commands(b: &LinuxBackend, change: &Change) -> Vec<String> {
         let f = files(b, ifname.as_str());
         let text = render(r, &f);
         let settings: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
-        out.push(format!("write {}: {}", f.conf.display(), settings.join(" ")));
+        out.push(format!(
+            "write {}: {}",
+            f.conf.display(),
+            settings.join(" ")
+        ));
         out.push(format!("run {DNSMASQ} {}{place}", f.flag()));
     }
     out
@@ -219,9 +223,11 @@ pub(super) fn render(r: &Resource, f: &Files) -> String {
     match (range, gateway) {
         (Some((a, z)), _) => line(format!("dhcp-range={a},{z}")),
         // Static leases only: dnsmasq serves them in a `static` range of the subnet.
-        (None, Some(gw)) if !hosts.is_empty() && gw.is_v4() => {
-            line(format!("dhcp-range={},static,{}", gw.network(), netmask(gw.prefix)))
-        }
+        (None, Some(gw)) if !hosts.is_empty() && gw.is_v4() => line(format!(
+            "dhcp-range={},static,{}",
+            gw.network(),
+            netmask(gw.prefix)
+        )),
         _ => {}
     }
     for (mac, ip) in hosts {
@@ -272,7 +278,13 @@ fn parse(text: &str, want: &Resource) -> Option<Resource> {
             }
             ("dhcp-range", [net, "ra-only", len]) => {
                 let p = Cidr::new(net.parse().ok()?, len.parse().ok()?).ok()?;
-                ra.push(want_ra.iter().copied().find(|w| w.subnet() == p).unwrap_or(p));
+                ra.push(
+                    want_ra
+                        .iter()
+                        .copied()
+                        .find(|w| w.subnet() == p)
+                        .unwrap_or(p),
+                );
             }
             ("dhcp-host", [mac, ip]) => {
                 let ip = ip.trim_start_matches('[').trim_end_matches(']');
@@ -280,11 +292,10 @@ fn parse(text: &str, want: &Resource) -> Option<Resource> {
             }
             ("dhcp-option", ["option:router", gw]) => {
                 let a: IpAddr = gw.parse().ok()?;
-                gateway = Some(
-                    want_gw
-                        .filter(|g| g.addr == a)
-                        .unwrap_or(Cidr { addr: a, prefix: 32 }),
-                );
+                gateway = Some(want_gw.filter(|g| g.addr == a).unwrap_or(Cidr {
+                    addr: a,
+                    prefix: 32,
+                }));
             }
             _ => {}
         }
@@ -315,7 +326,11 @@ fn blank(want: &Resource) -> Resource {
 }
 
 fn netmask(prefix: u8) -> Ipv4Addr {
-    Ipv4Addr::from(u32::MAX.checked_shl(32 - u32::from(prefix.min(32))).unwrap_or(0))
+    Ipv4Addr::from(
+        u32::MAX
+            .checked_shl(32 - u32::from(prefix.min(32)))
+            .unwrap_or(0),
+    )
 }
 
 #[cfg(test)]
@@ -336,8 +351,14 @@ mod tests {
             switch: "pool".into(),
             ifname: IfName::new("pool").unwrap(),
             gateway: Some("10.88.3.1/24".parse().unwrap()),
-            range: Some(("10.88.3.100".parse().unwrap(), "10.88.3.150".parse().unwrap())),
-            hosts: vec![("58:9c:fc:00:00:01".parse().unwrap(), "10.88.3.60".parse().unwrap())],
+            range: Some((
+                "10.88.3.100".parse().unwrap(),
+                "10.88.3.150".parse().unwrap(),
+            )),
+            hosts: vec![(
+                "58:9c:fc:00:00:01".parse().unwrap(),
+                "10.88.3.60".parse().unwrap(),
+            )],
             ra: vec!["fd00:88:3::1/64".parse().unwrap()],
         }
     }
@@ -366,12 +387,29 @@ mod tests {
 
     #[test]
     fn static_hosts_alone_get_a_static_range_of_the_subnet() {
-        let Resource::DhcpServer { switch, ifname, gateway, hosts, .. } = server() else {
+        let Resource::DhcpServer {
+            switch,
+            ifname,
+            gateway,
+            hosts,
+            ..
+        } = server()
+        else {
             unreachable!()
         };
-        let r = Resource::DhcpServer { switch, ifname, gateway, range: None, hosts, ra: Vec::new() };
+        let r = Resource::DhcpServer {
+            switch,
+            ifname,
+            gateway,
+            range: None,
+            hosts,
+            ra: Vec::new(),
+        };
         let text = render(&r, &files());
-        assert!(text.contains("\ndhcp-range=10.88.3.0,static,255.255.255.0\n"), "{text}");
+        assert!(
+            text.contains("\ndhcp-range=10.88.3.0,static,255.255.255.0\n"),
+            "{text}"
+        );
         assert!(!text.contains("enable-ra"));
     }
 
