@@ -27,7 +27,13 @@ pub fn ifconfig(data: &[u8]) {
     };
     for b in &blocks {
         // The accessors the observer uses must not panic either.
-        let _ = (b.ether(), b.inet(), b.inet6_global(), b.members(), b.vxlan());
+        let _ = (
+            b.ether(),
+            b.inet(),
+            b.inet6_global(),
+            b.members(),
+            b.vxlan(),
+        );
         let _ = (b.vlan(), b.is_bridge(), b.description(), b.groups());
     }
     let emitted: String = blocks.iter().map(ifconfig::IfStatus::emit).collect();
@@ -90,11 +96,7 @@ pub fn pf(data: &[u8]) {
         };
         let (nat, filter) = rule_lines("fuzz", std::slice::from_ref(&rule));
         for l in nat.iter().chain(&filter) {
-            assert_eq!(
-                pf::parse_rule(l).as_ref(),
-                Some(&rule),
-                "{line:?} → {l:?}"
-            );
+            assert_eq!(pf::parse_rule(l).as_ref(), Some(&rule), "{line:?} → {l:?}");
         }
     }
 }

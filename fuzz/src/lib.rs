@@ -9,4 +9,3 @@
 pub mod freebsd;
 pub mod linux;
 pub mod model;
-

@@ -31,7 +31,11 @@ pub fn config(data: &[u8]) {
     // One line per problem and one per hint: values quoted in messages are escaped, so
     // they cannot add lines or send terminal control sequences.
     let hints = diags.0.iter().filter(|d| d.hint.is_some()).count();
-    assert_eq!(rendered.lines().count(), diags.len() + hints, "{rendered:?}");
+    assert_eq!(
+        rendered.lines().count(),
+        diags.len() + hints,
+        "{rendered:?}"
+    );
     assert!(
         !rendered.chars().any(|c| c.is_control() && c != '\n'),
         "{rendered:?}"

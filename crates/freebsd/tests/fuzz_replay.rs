@@ -66,7 +66,13 @@ fn sim_outputs_as_seeds() {
         });
         let mut seeds = vec![
             ("ifconfig", out(Invocation::new("ifconfig", ["-a"]))),
-            ("jls", out(Invocation::new("jls", jailnet_freebsd::observe::jls::args()))),
+            (
+                "jls",
+                out(Invocation::new(
+                    "jls",
+                    jailnet_freebsd::observe::jls::args(),
+                )),
+            ),
             ("ngctl", out(Invocation::new("ngctl", ["list", "-l"]))),
         ];
         let mut pf = out(Invocation::new("pfctl", ["-a", "jailnet", "-s", "Anchors"]));
@@ -78,9 +84,16 @@ fn sim_outputs_as_seeds() {
         }
         seeds.push(("pf", pf));
         if let Some(j) = vnet_jail {
-            seeds.push(("route", out(Invocation::new("netstat", ["-rn"]).in_jail(&j))));
+            seeds.push((
+                "route",
+                out(Invocation::new("netstat", ["-rn"]).in_jail(&j)),
+            ));
             let inside = out(Invocation::new("ifconfig", ["-a"]).in_jail(&j));
-            write(Path::new("ifconfig"), &format!("sim-{}-{j}", ex.name), &inside);
+            write(
+                Path::new("ifconfig"),
+                &format!("sim-{}-{j}", ex.name),
+                &inside,
+            );
         }
         for (t, text) in seeds {
             write(Path::new(t), &format!("sim-{}", ex.name), &text);

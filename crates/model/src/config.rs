@@ -246,7 +246,24 @@ impl Jail {
     }
 }
 
+/// Bytes a VXLAN header adds on an IPv4 underlay (outer Ethernet 14 + IP 20 + UDP 8 +
+/// VXLAN 8): the overlay MTU is the underlay's minus this.
+pub const VXLAN_OVERHEAD: u32 = 50;
+
+/// The underlay MTU assumed when jailnet does not know the `dev`'s (plain Ethernet).
+pub const DEFAULT_UNDERLAY_MTU: u32 = 1500;
+
 impl Switch {
+    /// The MTU the switch and its ports get: the one written, else for a vxlan switch the
+    /// underlay's minus [`VXLAN_OVERHEAD`] (1450 on Ethernet), else none (the kernel's).
+    pub fn effective_mtu(&self) -> Option<u32> {
+        self.mtu.or_else(|| {
+            self.vxlan
+                .as_ref()
+                .map(|_| DEFAULT_UNDERLAY_MTU - VXLAN_OVERHEAD)
+        })
+    }
+
     /// The switch's first host address of the requested family (its gateway).
     pub fn gateway(&self, v4: bool) -> Option<&Cidr> {
         self.addresses

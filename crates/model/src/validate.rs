@@ -258,6 +258,14 @@ impl<'c> Validator<'c> {
                         "add dev = \"em0\"",
                     );
                 }
+                let max = DEFAULT_UNDERLAY_MTU - VXLAN_OVERHEAD;
+                if let Some(m) = sw.mtu.filter(|m| *m > max) {
+                    self.err(
+                        &sw.span,
+                        format!("{who} mtu {m} does not fit in a VXLAN tunnel over a {DEFAULT_UNDERLAY_MTU}-byte underlay (at most {max})"),
+                        format!("use mtu = {max} (VXLAN adds {VXLAN_OVERHEAD} bytes), or leave mtu out and jailnet uses {max}"),
+                    );
+                }
                 if vx.cluster && cfg.cluster.is_none() {
                     self.err(
                         &vx.span,

@@ -241,9 +241,9 @@ impl Line {
 pub fn parse(text: &str) -> Result<Vec<IfStatus>, Error> {
     let mut out: Vec<IfStatus> = Vec::new();
     for raw in text.lines() {
-        // `lines` drops the `\r` of `\r\n` but not of a last line without `\n`: drop it
-        // there too, or a block would not read back the same after `emit` (found by fuzzing).
-        let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        // `lines` drops one `\r` before a `\n`, none at the end of the text: drop them all,
+        // or a block would not read back the same after `emit` (found by fuzzing).
+        let raw = raw.trim_end_matches('\r');
         if raw.trim().is_empty() {
             continue;
         }
@@ -428,15 +428,20 @@ fn mask4(prefix: u8) -> u32 {
 mod tests {
     use super::*;
 
-    /// fuzz/regressions/ifconfig/crash-94a7…: a last line ending in a bare `\r` read back
-    /// differently once `emit` had added its `\n`.
+    /// fuzz/regressions/ifconfig/crash-94a7… and crash-22bd…: a last line ending in a bare
+    /// `\r`, or a line ending in `\r\r\n`, read back differently after `emit`.
     #[test]
-    fn a_trailing_carriage_return_reads_back_the_same() {
-        let text = "em0: flags=8843<UP> metric 0 mtu 1500\n\tstatus: active\r";
-        let once = parse(text).unwrap();
-        assert_eq!(once[0].lines, [Line::Other("status: active".into())]);
-        let emitted: String = once.iter().map(IfStatus::emit).collect();
-        assert_eq!(parse(&emitted).unwrap(), once);
+    fn trailing_carriage_returns_read_back_the_same() {
+        for text in [
+            "em0: flags=8843<UP> metric 0 mtu 1500\n\tstatus: active\r",
+            "em0: flags=8843<UP> metric 0 mtu 1500\r\r\n\tstatus: active\r\r\r\n",
+        ] {
+            let once = parse(text).unwrap();
+            assert_eq!(once[0].mtu, 1500);
+            assert_eq!(once[0].lines, [Line::Other("status: active".into())]);
+            let emitted: String = once.iter().map(IfStatus::emit).collect();
+            assert_eq!(parse(&emitted).unwrap(), once);
+        }
     }
 
     /// seeds/004: `ifconfig bridge0` on a pot host (the article wraps lines and indents with
