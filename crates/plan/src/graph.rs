@@ -256,7 +256,7 @@ pub fn desired(cfg: &Config, alloc: &Allocations) -> Result<Graph, MissingAlloca
                 SwitchKind::Netgraph => SwitchImpl::Netgraph,
                 _ => SwitchImpl::Bridge,
             },
-            mtu: sw.mtu,
+            mtu: sw.effective_mtu(),
             addrs: sw.addresses.iter().map(|a| a.value).collect(),
         });
         for u in &sw.uplinks {
@@ -286,7 +286,7 @@ pub fn desired(cfg: &Config, alloc: &Allocations) -> Result<Graph, MissingAlloca
                     group: v.group,
                     dev: v.dev.clone(),
                     remotes: v.remotes.clone(),
-                    mtu: sw.mtu,
+                    mtu: sw.effective_mtu(),
                 });
                 g.insert(Resource::Member {
                     switch: sw.ifname.clone(),
@@ -317,7 +317,7 @@ pub fn desired(cfg: &Config, alloc: &Allocations) -> Result<Graph, MissingAlloca
                 switch: sw.ifname.clone(),
                 mac: a.mac,
                 private: sw.private,
-                mtu: sw.mtu,
+                mtu: sw.effective_mtu(),
             });
             if nic.secure {
                 let addrs = sw
@@ -479,7 +479,7 @@ fn jail(
             },
             mac: a.mac,
             private: sw.private,
-            mtu: sw.mtu,
+            mtu: sw.effective_mtu(),
             addrs,
             dhcp: nic
                 .ip4

@@ -327,6 +327,23 @@ impl Resource {
                 },
             ) => a == b && sa == sb && ma == mb && pa == pb && ia == ib,
             (Route { .. }, Route { .. }) => true,
+            // Peers come and go (cluster watch): only the tunnel's identity needs a new one.
+            (
+                Vxlan {
+                    ifname: a,
+                    vni: va,
+                    group: ga,
+                    dev: da,
+                    ..
+                },
+                Vxlan {
+                    ifname: b,
+                    vni: vb,
+                    group: gb,
+                    dev: db,
+                    ..
+                },
+            ) => a == b && va == vb && ga == gb && da == db,
             _ => false,
         }
     }

@@ -1,7 +1,12 @@
 //! VXLAN devices: multicast (group + dev) or unicast (no group, learning off,
-//! one all-zero-MAC FDB entry per remote), with MTU and tag, up.
+//! one all-zero-MAC FDB entry per remote), with MTU and tag, up. A change of remotes
+//! (a cluster peer joining or leaving) is made in place: FDB entries appended/deleted.
+//! One device serves every peer: the kernel bridge never floods a frame back out of the
+//! port it came in on, so peers are not looped (the split horizon FreeBSD needs one
+//! vxlan(4) interface per peer for).
 
 use jailnet_plan::{Change, Op, Resource};
+use std::net::IpAddr;
 
 use super::observe::HostView;
 use super::{first_error, ifname, ignore_missing, observed_mtu, order_like, tag, LinuxBackend};
@@ -13,6 +18,7 @@ use crate::vxlan::{VxlanSpec, VXLAN_PORT};
 pub(super) fn apply(b: &mut LinuxBackend, change: &Change) -> Result<()> {
     match (change.op, &change.before, &change.after) {
         (Op::Create, _, Some(r)) => create(b, r, &tag(&change.id)),
+        (Op::Update, Some(before), Some(after)) => update(b, before, after),
         (Op::Delete, Some(Resource::Vxlan { ifname, .. }), _) => {
             ignore_missing(b.host()?.nl.delete_link(ifname.as_str()))?;
             b.host_removed(ifname.as_str());
@@ -48,7 +54,7 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
     let spec = VxlanSpec {
         group: *group,
         dev,
-        learning: remotes.is_empty(),
+        learning: group.is_some(),
         mtu: *mtu,
         ..VxlanSpec::new(name, *vni)
     };
@@ -78,6 +84,52 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
     }
 }
 
+/// Peers and MTU brought from `before` to `after` on the existing device.
+fn update(b: &mut LinuxBackend, before: &Resource, after: &Resource) -> Result<()> {
+    let (name, gone, new, mtu) = delta(before, after);
+    let nl = &mut b.host()?.nl;
+    let index = nl.index_of(LinkRef::Name(name))?;
+    let mut reqs: Vec<Request> = gone
+        .iter()
+        .map(|r| Request::delete_fdb(index, MacAddr::ZERO, *r))
+        .chain(
+            new.iter()
+                .map(|r| Request::append_fdb(index, MacAddr::ZERO, *r)),
+        )
+        .collect();
+    if let Some(m) = mtu {
+        reqs.push(Request::set_mtu(index.into(), m));
+    }
+    first_error(nl.execute_batch(reqs))
+}
+
+/// What an update changes: the device name, remotes to drop, remotes to add, a new MTU.
+fn delta<'r>(
+    before: &'r Resource,
+    after: &'r Resource,
+) -> (&'r str, Vec<IpAddr>, Vec<IpAddr>, Option<u32>) {
+    let (
+        Resource::Vxlan {
+            remotes: old,
+            mtu: old_mtu,
+            ..
+        },
+        Resource::Vxlan {
+            ifname,
+            remotes: new,
+            mtu,
+            ..
+        },
+    ) = (before, after)
+    else {
+        return ("", Vec::new(), Vec::new(), None);
+    };
+    let gone = old.iter().filter(|r| !new.contains(r)).copied().collect();
+    let added = new.iter().filter(|r| !old.contains(r)).copied().collect();
+    let mtu = mtu.filter(|m| Some(*m) != *old_mtu);
+    (ifname.as_str(), gone, added, mtu)
+}
+
 /// The vxlan device `want` as the host has it (remotes from its FDB).
 pub(super) fn observe(want: &Resource, host: &HostView) -> Option<Resource> {
     let Resource::Vxlan {
@@ -96,6 +148,8 @@ pub(super) fn observe(want: &Resource, host: &HostView) -> Option<Resource> {
         .iter()
         .filter(|e| e.index == link.index && e.mac == MacAddr::ZERO)
         .filter_map(|e| e.dst)
+        // The kernel's own default entry of a multicast vxlan points at the group.
+        .filter(|d| Some(*d) != info.group)
         .collect();
     Some(Resource::Vxlan {
         ifname: name.clone(),
@@ -132,7 +186,7 @@ pub(super) fn commands(change: &Change) -> Vec<String> {
                 line.push_str(&format!(" dev {d}"));
             }
             line.push_str(&format!(" dstport {VXLAN_PORT}"));
-            if !remotes.is_empty() {
+            if group.is_none() {
                 line.push_str(" nolearning");
             }
             if let Some(m) = mtu {
@@ -151,6 +205,25 @@ pub(super) fn commands(change: &Change) -> Vec<String> {
                     .map(|r| format!("append fdb {} dst {r} on {ifname}", MacAddr::ZERO)),
             );
             out.push(Request::set_up(n, true).describe().to_string());
+            out
+        }
+        (Op::Update, Some(before), Some(after)) => {
+            let (name, gone, new, mtu) = delta(before, after);
+            let mut out: Vec<String> = gone
+                .iter()
+                .map(|r| format!("delete fdb {} dst {r} on {name}", MacAddr::ZERO))
+                .chain(
+                    new.iter()
+                        .map(|r| format!("append fdb {} dst {r} on {name}", MacAddr::ZERO)),
+                )
+                .collect();
+            if let Some(m) = mtu {
+                out.push(
+                    Request::set_mtu(LinkRef::Name(name), m)
+                        .describe()
+                        .to_string(),
+                );
+            }
             out
         }
         (Op::Delete, Some(Resource::Vxlan { ifname, .. }), _) => {
