@@ -4,6 +4,7 @@
 
 mod checks;
 mod draw;
+mod freebsd;
 mod sandbox;
 
 use crate::engine::{converge, prepare, ApplyOpts, Scope};
@@ -289,6 +290,7 @@ pub fn run(json: bool) -> Result<i32> {
     let _ = std::fs::remove_dir_all(&etc);
     drop(be);
     drop(sb);
+    freebsd::run(&cfg, &mut results)?;
 
     let failed = results.iter().filter(|c| !c.ok).count();
     if json {
