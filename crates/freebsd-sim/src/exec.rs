@@ -76,6 +76,7 @@ pub(crate) fn dispatch(
         "ngctl" => crate::ngctl::run(st, caller, args, stdin),
         "devfs" => crate::devfs::run(st, caller, args),
         "sysrc" => crate::sysrc::run(st, caller, args),
+        "dnsmasq" | "dhclient" | "pgrep" | "pkill" => crate::dhcp::run(st, caller, base, args),
         "kldload" | "kldstat" | "cat" | "tee" | "rm" | "true" | "false" | "mkdir" => {
             crate::misc::run(st, caller, base, args, stdin)
         }

@@ -84,6 +84,9 @@ impl SimHost {
             .iter()
             .map(|s| s.to_string())
             .collect::<BTreeSet<_>>(),
+            procs: BTreeMap::new(),
+            next_pid: 100,
+            lan_dhcp: BTreeMap::new(),
         };
         st.rc_conf.insert("hostname".into(), hostname.into());
         st.sysctl.insert("kern.hostname".into(), hostname.into());
@@ -140,6 +143,29 @@ impl SimHost {
         );
         crate::ngctl::add_ether_node(&mut self.state, index);
         Ok(self)
+    }
+
+    /// Puts a DHCP server on the LAN behind physical NIC `nic`: it leases `first..=last`
+    /// (lowest address no interface of the host or its jails has), `/prefix`, router
+    /// `router`. For DHCP clients on a bridge that has `nic` as a member (seed 003).
+    pub fn with_lan_dhcp(
+        mut self,
+        nic: &str,
+        first: std::net::Ipv4Addr,
+        last: std::net::Ipv4Addr,
+        prefix: u8,
+        router: std::net::Ipv4Addr,
+    ) -> Self {
+        self.state.lan_dhcp.insert(
+            nic.to_string(),
+            crate::state::LanDhcp {
+                first,
+                last,
+                prefix,
+                router,
+            },
+        );
+        self
     }
 
     /// Adds `ADDR/LEN` (IPv4 or IPv6) to a host interface.

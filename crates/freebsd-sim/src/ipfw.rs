@@ -1,5 +1,6 @@
 //! `ipfw(8)` (§7): numbered rules per vnet — `add [N] …`, `delete N…`, `list`, `show`,
-//! `flush` — printed the way `ipfw list` does, with the default rule 65535.
+//! `flush` — printed the way `ipfw list` does, with the default rule 65535. A rule's
+//! `// comment` (everything after `//`) is kept and printed at the end of the rule.
 
 use crate::exec::{fail, fail_with, Caller, R};
 use crate::state::{IpfwRule, SimState};
@@ -65,6 +66,13 @@ fn ipfw(st: &mut SimState, caller: &Caller, args: &[String]) -> R<Output> {
         }
         k += 1;
     }
+    if !st.modules.contains("ipfw") {
+        return Err(fail_with(
+            EX_UNAVAILABLE,
+            "ipfw",
+            "socket: Protocol not available",
+        ));
+    }
     let rules = &mut st
         .net_mut(&caller.vnet)
         .ok_or_else(|| fail("ipfw", "socket: Operation not permitted"))?
@@ -121,6 +129,27 @@ fn add(rules: &mut Vec<IpfwRule>, words: &[String], quiet: bool) -> R<Output> {
 
 /// Canonical spelling of a rule body: action synonyms and `all` → `ip`.
 fn normalize(words: &[String]) -> R<String> {
+    // `// text` to the end is the rule's comment, printed back after the rule.
+    let (words, comment) = match words.iter().position(|w| w == "//" || w.starts_with("//")) {
+        Some(p) => {
+            let first = words[p].trim_start_matches("//");
+            let mut c: Vec<&str> = Vec::new();
+            if !first.is_empty() {
+                c.push(first);
+            }
+            c.extend(words[p + 1..].iter().map(String::as_str));
+            (&words[..p], Some(c.join(" ")))
+        }
+        None => (words, None),
+    };
+    let body = normalize_body(words)?;
+    Ok(match comment {
+        Some(c) => format!("{body} // {c}"),
+        None => body,
+    })
+}
+
+fn normalize_body(words: &[String]) -> R<String> {
     let mut w: Vec<String> = words.to_vec();
     // optional `set N`, `prob P`
     let mut i = 0;
@@ -281,6 +310,40 @@ mod tests {
             &["add", "100", "frobnicate", "ip", "from", "any", "to", "any"],
         );
         assert_eq!(o.status, 64);
+    }
+
+    #[test]
+    fn comments_are_kept_and_listed_last() {
+        let mut h = SimHost::fresh();
+        let o = h.sh(
+            "ipfw",
+            &[
+                "-q",
+                "add",
+                "60000",
+                "deny",
+                "ip",
+                "from",
+                "any",
+                "to",
+                "any",
+                "not",
+                "MAC",
+                "any",
+                "02:00:00:00:00:01",
+                "recv",
+                "epair0a",
+                "layer2",
+                "//",
+                "jailnet:guard:epair0a",
+            ],
+        );
+        assert_eq!(o.status, 0, "{}", o.stderr);
+        assert_eq!(
+            h.sh("ipfw", &["list"]).stdout,
+            "60000 deny ip from any to any not MAC any 02:00:00:00:00:01 recv epair0a layer2 // jailnet:guard:epair0a\n\
+             65535 deny ip from any to any\n"
+        );
     }
 
     #[test]

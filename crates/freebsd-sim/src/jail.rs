@@ -389,6 +389,8 @@ fn kernel_remove(st: &mut SimState, name: &str) -> Option<Jail> {
     if j.net.is_some() {
         crate::ifconfig::vnet::vnet_teardown(st, name);
     }
+    // Its processes die with it.
+    st.procs.retain(|_, p| p.jail.as_deref() != Some(name));
     st.jails.remove(name)
 }
 

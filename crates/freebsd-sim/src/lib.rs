@@ -16,7 +16,8 @@
 //! - `exec` turns an [`jailnet_host::Invocation`] into a caller context (host, or a jail
 //!   via `jexec` / `Invocation::jail`) and dispatches to one module per tool: `ifconfig`
 //!   (with `clone`, `bridge`, `tunnel`, `vnet` and `status` submodules), `jail` (jail + jls),
-//!   `route`, `sysctl`, `pfctl`, `ipfw`, `ngctl`, `devfs`, `sysrc`, `misc`. Each tool parses
+//!   `route`, `sysctl`, `pfctl`, `ipfw`, `ngctl`, `devfs`, `sysrc`, `misc`, and `dhcp`
+//!   (`dnsmasq`, `dhclient`, `pgrep`/`pkill -F`, with deterministic leases). Each tool parses
 //!   its argv, changes the state, and renders the real tool's output and errors.
 //! - [`reach`] answers "can these two interfaces exchange frames?" by following epair
 //!   cables, bridge forwarding (PRIVATE ports), netgraph hooks and up/down state.
@@ -28,6 +29,7 @@
 //! with "before `up`".
 
 mod devfs;
+mod dhcp;
 mod exec;
 mod host;
 pub(crate) mod ifconfig;

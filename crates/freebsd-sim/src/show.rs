@@ -1,5 +1,5 @@
 //! The text behind `jailnet sim show`: per vnet `ifconfig -a`, routes, pf and ipfw; then
-//! `jls`, and the devfs rulesets that differ from the stock ones.
+//! `jls`, the devfs rulesets that differ from the stock ones, and running daemons.
 
 use crate::exec::{dispatch, Caller};
 use crate::state::{SimState, VnetId};
@@ -70,6 +70,13 @@ pub(crate) fn render(st: &SimState) -> String {
         s.push_str(&format!("[{n}]\n"));
         for (num, r) in rules {
             s.push_str(&format!("{num} {r}\n"));
+        }
+    }
+    if !st.procs.is_empty() {
+        s.push_str("=== processes ===\n");
+        for (pid, p) in &st.procs {
+            let at = p.jail.as_deref().unwrap_or("host");
+            s.push_str(&format!("{pid:>5} {at:<10} {}\n", p.argv.join(" ")));
         }
     }
     s

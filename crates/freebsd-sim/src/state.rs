@@ -40,6 +40,15 @@ pub struct SimState {
     pub files: BTreeMap<String, String>,
     /// Kernel modules loaded (`kldload`, `kldstat -m`).
     pub modules: BTreeSet<String>,
+    /// Daemons running (`dnsmasq`, `dhclient`), by pid.
+    #[serde(default)]
+    pub procs: BTreeMap<u32, Proc>,
+    /// The next pid handed out; not part of equality.
+    #[serde(default)]
+    pub next_pid: u32,
+    /// DHCP servers outside the host, on the LAN behind a physical NIC (seed 003's router).
+    #[serde(default)]
+    pub lan_dhcp: BTreeMap<String, LanDhcp>,
 }
 
 /// One network interface, in whichever vnet it currently lives.
@@ -191,6 +200,23 @@ pub struct IpfwRule {
     pub body: String,
 }
 
+/// A daemon: who runs it (a jail, or the host) and its argv.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proc {
+    pub jail: Option<String>,
+    pub argv: Vec<String>,
+}
+
+/// A DHCP server on the LAN behind a physical NIC: leases from `first..=last`, with
+/// `prefix` and default router `router`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LanDhcp {
+    pub first: Ipv4Addr,
+    pub last: Ipv4Addr,
+    pub prefix: u8,
+    pub router: Ipv4Addr,
+}
+
 /// A running jail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Jail {
@@ -263,6 +289,9 @@ impl PartialEq for SimState {
             rc_conf,
             files,
             modules,
+            procs,
+            next_pid: _,
+            lan_dhcp,
         } = self;
         *hostname == other.hostname
             && *vimage == other.vimage
@@ -275,6 +304,8 @@ impl PartialEq for SimState {
             && *rc_conf == other.rc_conf
             && *files == other.files
             && *modules == other.modules
+            && *procs == other.procs
+            && *lan_dhcp == other.lan_dhcp
     }
 }
 

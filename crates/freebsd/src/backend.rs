@@ -14,7 +14,7 @@ use crate::units::Units;
 use jailnet_host::Host;
 use jailnet_plan::resource::{ResolvConf, SwitchImpl};
 use jailnet_plan::{Backend, BackendError, Change, Observed, Op, Resource};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How often a cloned interface is retried on the next unit when its unit was taken.
 const UNIT_ATTEMPTS: usize = 16;
@@ -28,6 +28,15 @@ pub struct FreebsdBackend<H: Host> {
     /// Host interfaces of the netgraph switches in the last observed scope, and of those
     /// created since.
     netgraph: BTreeSet<String>,
+    /// The vxlans of the last observed scope and the switches they are members of.
+    vxlans: BTreeMap<String, Resource>,
+    vxlan_switch: BTreeMap<String, String>,
+    /// ipfw rules as last observed, kept up to date with the guards applied since.
+    ipfw: Option<Vec<(u32, String)>>,
+    /// The devfs ruleset of each jail in the last observed scope.
+    jail_devfs: BTreeMap<String, u16>,
+    /// Where dnsmasq's config, pid and lease files live.
+    run_dir: String,
 }
 
 impl<H: Host> FreebsdBackend<H> {
@@ -37,7 +46,18 @@ impl<H: Host> FreebsdBackend<H> {
             view: None,
             units: Units::default(),
             netgraph: BTreeSet::new(),
+            vxlans: BTreeMap::new(),
+            vxlan_switch: BTreeMap::new(),
+            ipfw: None,
+            jail_devfs: BTreeMap::new(),
+            run_dir: lower::dhcp::RUN_DIR.to_string(),
         }
+    }
+
+    /// Keeps dnsmasq's files in `dir` instead of `/var/db/jailnet/run`.
+    pub fn with_run_dir(mut self, dir: impl Into<String>) -> Self {
+        self.run_dir = dir.into();
+        self
     }
 
     pub fn host(&self) -> &H {
@@ -67,13 +87,66 @@ impl<H: Host> FreebsdBackend<H> {
                 .map(HostView::local_addrs)
                 .unwrap_or_default(),
             netgraph: self.netgraph.clone(),
+            vxlans: self.vxlans.clone(),
+            vxlan_switch: self.vxlan_switch.clone(),
+            ipfw: self.ipfw.clone(),
+            devfs_sets: self.view.as_ref().map(foreign_devfs),
+            // Never point a jail at a ruleset that is not jailnet's.
+            jail_devfs: self
+                .jail_devfs
+                .iter()
+                .filter(|(_, n)| {
+                    !self
+                        .view
+                        .as_ref()
+                        .is_some_and(|v| foreign_devfs(v).contains(n))
+                })
+                .map(|(j, n)| (j.clone(), *n))
+                .collect(),
+            jail_root: None,
+            run_dir: Some(self.run_dir.clone()),
+        }
+    }
+
+    /// `jls -j J path devfs_ruleset` of a running jail (for applying a devfs ruleset).
+    fn jail_root(&mut self, jail: &str) -> Result<Option<(String, u16)>, Error> {
+        let out = self.host.run(&jailnet_host::Invocation::new(
+            "jls",
+            ["-j", jail, "path", "devfs_ruleset"],
+        ))?;
+        if !out.success() {
+            return Ok(None);
+        }
+        let mut w = out.stdout.split_whitespace();
+        Ok(match (w.next(), w.next().and_then(|n| n.parse().ok())) {
+            (Some(p), Some(n)) => Some((p.to_string(), n)),
+            _ => None,
+        })
+    }
+
+    /// Keeps the ipfw rule list current after `steps` ran (`ipfw -q add N …`, `delete N…`).
+    fn note_ipfw(&mut self, steps: &[crate::exec::Step]) {
+        let Some(rules) = &mut self.ipfw else { return };
+        for s in steps.iter().filter(|s| s.inv.program == "ipfw") {
+            let a: Vec<&str> = s.inv.args.iter().map(String::as_str).collect();
+            match a.as_slice() {
+                ["-q", "add", n, body @ ..] => {
+                    if let Ok(n) = n.parse() {
+                        rules.push((n, body.join(" ")));
+                    }
+                }
+                ["-q", "delete", nums @ ..] => {
+                    rules.retain(|(n, _)| !nums.contains(&n.to_string().as_str()));
+                }
+                _ => {}
+            }
         }
     }
 
     /// Units come from an observation; apply without one looks at `ifconfig -a` first.
     fn ensure_view(&mut self) -> Result<(), Error> {
         if self.view.is_none() {
-            let v = observe::gather(&mut self.host, &[])?;
+            let v = observe::gather(&mut self.host, &[], &self.run_dir)?;
             self.units = Units::from_view(&v);
             self.view = Some(v);
         }
@@ -109,9 +182,29 @@ impl<H: Host> FreebsdBackend<H> {
         {
             ctx.host_resolv = Some(observe::read_host_resolv(&mut self.host)?);
         }
+        if let (Op::Create | Op::Update, Some(Resource::Devfs { jail, .. })) =
+            (change.op, change.after.as_ref())
+        {
+            ctx.jail_root = self.jail_root(jail.as_str())?;
+        }
+        if matches!(r, Resource::Guard { .. }) && ctx.ipfw.is_none() {
+            // Applied without an observation: the rule numbers in use decide the block.
+            let out = self
+                .host
+                .run(&jailnet_host::Invocation::new("ipfw", ["list"]))?;
+            let rules = if out.success() {
+                observe::ipfw_list(&out.stdout)
+            } else {
+                Vec::new()
+            };
+            self.ipfw = Some(rules.clone());
+            ctx.ipfw = Some(rules);
+        }
         match cloner_of(change) {
             None => {
-                run_steps(&mut self.host, &lower::lower(change, &ctx)?)?;
+                let steps = lower::lower(change, &ctx)?;
+                run_steps(&mut self.host, &steps)?;
+                self.note_ipfw(&steps);
             }
             Some(cloner) => self.create_clone(change, cloner, ctx)?,
         }
@@ -156,7 +249,14 @@ impl<H: Host> FreebsdBackend<H> {
 
 impl<H: Host> Backend for FreebsdBackend<H> {
     fn observe(&mut self, scope: &[&Resource]) -> Result<Observed, BackendError> {
-        let view = observe::gather(&mut self.host, scope)?;
+        let view = observe::gather(&mut self.host, scope, &self.run_dir)?;
+        self.ipfw = view.ipfw.clone();
+        self.jail_devfs = BTreeMap::new();
+        for r in scope {
+            if let Resource::Devfs { jail, ruleset, .. } = r {
+                self.jail_devfs.entry(jail.to_string()).or_insert(*ruleset);
+            }
+        }
         self.netgraph = scope
             .iter()
             .filter_map(|r| match r {
@@ -165,6 +265,26 @@ impl<H: Host> Backend for FreebsdBackend<H> {
                     imp: SwitchImpl::Netgraph,
                     ..
                 } => Some(ifname.to_string()),
+                _ => None,
+            })
+            .collect();
+        // The scope lists the wanted resources first, then the remembered ones.
+        self.vxlans = BTreeMap::new();
+        for r in scope {
+            if let Resource::Vxlan { ifname, .. } = r {
+                self.vxlans
+                    .entry(ifname.to_string())
+                    .or_insert_with(|| (*r).clone());
+            }
+        }
+        self.vxlan_switch = scope
+            .iter()
+            .filter_map(|r| match r {
+                Resource::Member { switch, member }
+                    if self.vxlans.contains_key(member.as_str()) =>
+                {
+                    Some((member.to_string(), switch.to_string()))
+                }
                 _ => None,
             })
             .collect();
@@ -184,6 +304,19 @@ impl<H: Host> Backend for FreebsdBackend<H> {
             Err(e) => vec![format!("# {e}")],
         }
     }
+}
+
+/// devfs rulesets that exist and do not carry jailnet's mark (as far as observed).
+fn foreign_devfs(v: &HostView) -> BTreeSet<u16> {
+    v.devfs_sets
+        .iter()
+        .copied()
+        .filter(|n| {
+            !v.devfs
+                .get(n)
+                .is_some_and(|t| t.lines().any(|l| l.ends_with(lower::devfs::MARK)))
+        })
+        .collect()
 }
 
 /// The first step (the clone itself) failed because its unit is taken: nothing was made.

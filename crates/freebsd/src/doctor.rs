@@ -16,6 +16,8 @@
 //!   `gateway_enable` / `ipv6_gateway_enable` in rc.conf).
 //! - Bridges with pf in use: `net.link.bridge.pfil_member` / `pfil_bridge` are not both 0
 //!   (else pf never sees traffic crossing the bridges, e.g. after `net.link.bridge.ipfw=1`).
+//! - Secure NICs (ipfw layer-2 guards): ipfw is loaded (`kldstat -q -m ipfw`), and
+//!   `net.link.bridge.ipfw` and `net.link.ether.ipfw` are 1 (seed 001), persistently.
 
 use jailnet_host::{Host, Invocation, Output};
 use jailnet_plan::doctor::Finding;
@@ -49,6 +51,8 @@ pub struct Needs {
     pub forward4: bool,
     /// IPv6 routing.
     pub forward6: bool,
+    /// Secure NICs: ipfw layer-2 rules.
+    pub guards: bool,
 }
 
 impl Needs {
@@ -66,6 +70,7 @@ impl Needs {
                     }
                 }
                 Resource::Jail { vnet: true, .. } => n.vnet = true,
+                Resource::Guard { .. } => n.guards = true,
                 Resource::Switch {
                     imp: SwitchImpl::Bridge,
                     ..
@@ -107,6 +112,10 @@ pub fn doctor<H: Host>(host: &mut H, needs: &Needs) -> Vec<Finding> {
     if bridge_pfil {
         names.extend(["net.link.bridge.pfil_member", "net.link.bridge.pfil_bridge"]);
     }
+    if needs.guards {
+        out.push(ipfw_loaded(host));
+        names.extend(GUARD_SYSCTLS);
+    }
     if names.is_empty() {
         return out;
     }
@@ -144,6 +153,29 @@ pub fn doctor<H: Host>(host: &mut H, needs: &Needs) -> Vec<Finding> {
             }
         }
     }
+    if needs.guards {
+        let sysctl_conf = cat(host, SYSCTL_CONF).unwrap_or_default();
+        for name in GUARD_SYSCTLS {
+            let v = get(name).unwrap_or("");
+            let check = format!("{name} is 1 (secure NICs: ipfw sees layer-2 frames)");
+            let persistent = has_setting(&sysctl_conf, name);
+            out.push(if v != "1" {
+                Finding::fail(
+                    check,
+                    format!("{name}={v}: secure NICs' ipfw rules never see the frames"),
+                    format!("sysctl {name}=1\necho '{name}=1' >> {SYSCTL_CONF}"),
+                )
+            } else if !persistent {
+                Finding::warn(
+                    check,
+                    format!("{name}=1 but not in {SYSCTL_CONF}: lost at reboot"),
+                    format!("echo '{name}=1' >> {SYSCTL_CONF}"),
+                )
+            } else {
+                Finding::ok(check, format!("{name}=1"))
+            });
+        }
+    }
     if bridge_pfil {
         let m = get("net.link.bridge.pfil_member").unwrap_or("");
         let b = get("net.link.bridge.pfil_bridge").unwrap_or("");
@@ -163,6 +195,23 @@ pub fn doctor<H: Host>(host: &mut H, needs: &Needs) -> Vec<Finding> {
         });
     }
     out
+}
+
+/// The sysctls ipfw layer-2 filtering on bridges needs.
+const GUARD_SYSCTLS: [&str; 2] = ["net.link.bridge.ipfw", "net.link.ether.ipfw"];
+
+/// `kldstat -q -m ipfw`: the module is loaded (or in the kernel).
+fn ipfw_loaded<H: Host>(host: &mut H) -> Finding {
+    let check = "ipfw is loaded (secure NICs)";
+    match host.run(&Invocation::new("kldstat", ["-q", "-m", "ipfw"])) {
+        Ok(o) if o.success() => Finding::ok(check, "ipfw module present"),
+        _ => Finding::fail(
+            check,
+            "no ipfw module: secure NICs' rules cannot be added",
+            // An open ruleset, so loading ipfw does not cut the host off (seed 001).
+            "sysrc firewall_enable=YES firewall_type=open && service ipfw start",
+        ),
+    }
 }
 
 fn vimage<H: Host>(host: &mut H) -> Finding {

@@ -390,12 +390,22 @@ fn doctor_on_a_fresh_host_fails_with_the_exact_fixes() {
         )
     );
     assert_eq!(by("bridges").status, Status::Ok);
+    // Secure NICs (dmz2): ipfw is loaded on the sim; its layer-2 sysctls are off.
+    assert_eq!(by("ipfw is loaded").status, Status::Ok);
+    let l2 = by("net.link.bridge.ipfw is 1");
+    assert_eq!(l2.status, Status::Fail);
+    assert_eq!(
+        l2.fix.as_deref(),
+        Some("sysctl net.link.bridge.ipfw=1\necho 'net.link.bridge.ipfw=1' >> /etc/sysctl.conf")
+    );
+    assert_eq!(by("net.link.ether.ipfw is 1").status, Status::Fail);
     // Read-only: nothing but queries ran.
     for l in h.transcript().lines() {
         assert!(
             l.starts_with("sysctl -n")
                 || l.starts_with("pfctl -s")
                 || l.starts_with("cat ")
+                || l.starts_with("kldstat -q")
                 || l.starts_with("sysrc -n"),
             "{l}"
         );
@@ -453,9 +463,18 @@ fn doctor_on_a_configured_host_is_all_ok() {
         .insert("/etc/pf.conf".into(), MAIN.into());
     h.state_mut().files.insert(
         "/etc/sysctl.conf".into(),
-        "net.inet.ip.forwarding=1\nnet.inet6.ip6.forwarding=1\n".into(),
+        "net.inet.ip.forwarding=1\nnet.inet6.ip6.forwarding=1\n\
+         net.link.bridge.ipfw=1\nnet.link.ether.ipfw=1\nnet.link.bridge.pfil_bridge=1\n"
+            .into(),
     );
-    for s in ["net.inet.ip.forwarding=1", "net.inet6.ip6.forwarding=1"] {
+    // bridge.ipfw=1 turns pfil_bridge off (if_bridge does); pf needs it back on.
+    for s in [
+        "net.inet.ip.forwarding=1",
+        "net.inet6.ip6.forwarding=1",
+        "net.link.bridge.ipfw=1",
+        "net.link.ether.ipfw=1",
+        "net.link.bridge.pfil_bridge=1",
+    ] {
         assert!(h.sh("sysctl", &[s]).success());
     }
     let found = doctor(&mut h, &needs);

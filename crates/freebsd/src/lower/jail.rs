@@ -1,14 +1,15 @@
 //! Jails: `jail -c name=J persist vnet [allow.raw_sockets=1]` for VNET jails;
 //! `jail -c name=J persist ip4.addr=A,B|ip4=inherit|ip4=disable ip6… ` for shared-IP
 //! jails, with bare addresses (no `IF|`): the Alias resources own the host aliases, so
-//! jail(8) must neither add nor remove them. `jail -r J` removes.
+//! jail(8) must neither add nor remove them. A jail with a devfs ruleset of its own (see
+//! `devfs.rs`) gets `devfs_ruleset=N`. `jail -r J` removes.
 
 use crate::exec::Step;
 use jailnet_host::Invocation;
 use jailnet_plan::resource::JailIp;
 use jailnet_plan::Resource;
 
-pub(crate) fn create(r: &Resource) -> Vec<Step> {
+pub(crate) fn create(r: &Resource, devfs: Option<&u16>) -> Vec<Step> {
     let Resource::Jail {
         name,
         vnet,
@@ -36,6 +37,9 @@ pub(crate) fn create(r: &Resource) -> Vec<Step> {
     }
     if *allow_raw_sockets {
         args.push("allow.raw_sockets=1".into());
+    }
+    if let Some(n) = devfs {
+        args.push(format!("devfs_ruleset={n}"));
     }
     let jail = name.to_string();
     vec![Step::new(Invocation::new("jail", args))

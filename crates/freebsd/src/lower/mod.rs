@@ -6,7 +6,10 @@
 //! (`plan --commands`) the unit is unknown and rendered as the placeholder `N`.
 
 mod alias;
+pub mod devfs;
+pub mod dhcp;
 pub mod firewall;
+pub mod guard;
 mod jail;
 mod member;
 pub(crate) mod netgraph;
@@ -17,7 +20,7 @@ mod switch;
 mod sysctl;
 mod tap;
 mod vlan;
-mod vxlan;
+pub mod vxlan;
 
 use crate::error::Error;
 use crate::exec::Step;
@@ -40,6 +43,27 @@ pub struct Ctx {
     pub local_addrs: Vec<(String, String)>,
     /// Host interfaces of netgraph switches (their uplinks are ng_ether hooks, not `addm`).
     pub netgraph: std::collections::BTreeSet<String>,
+    /// The wanted vxlan resources by interface name, with the switch each is a member of
+    /// (a vxlan with several unicast peers is several private bridge ports).
+    pub vxlans: std::collections::BTreeMap<String, Resource>,
+    pub vxlan_switch: std::collections::BTreeMap<String, String>,
+    /// The host's ipfw rules (`ipfw list`: number, text), when observed; `None` in dry runs.
+    pub ipfw: Option<Vec<(u32, String)>>,
+    /// devfs rulesets that exist and are not jailnet's; `None` when not observed.
+    pub devfs_sets: Option<std::collections::BTreeSet<u16>>,
+    /// The devfs ruleset of each jail that wants one (for `jail -c … devfs_ruleset=N`).
+    pub jail_devfs: std::collections::BTreeMap<String, u16>,
+    /// Root path and current devfs ruleset of the jail a devfs change is for.
+    pub jail_root: Option<(String, u16)>,
+    /// Where dnsmasq's files live (default [`dhcp::RUN_DIR`]).
+    pub run_dir: Option<String>,
+}
+
+impl Ctx {
+    /// The run directory for dnsmasq's files.
+    pub fn run_dir(&self) -> &str {
+        self.run_dir.as_deref().unwrap_or(dhcp::RUN_DIR)
+    }
 }
 
 /// The steps of `change`.
@@ -113,33 +137,25 @@ fn create(r: &Resource, ctx: &Ctx) -> Result<Vec<Step>, Error> {
         Resource::Member { switch, .. } if ctx.netgraph.contains(switch.as_str()) => {
             Ok(netgraph::dry_run(r, true))
         }
-        Resource::Member { switch, member } => Ok(member::create(switch.as_str(), member.as_str())),
-        Resource::Jail { .. } => Ok(jail::create(r)),
+        Resource::Member { switch, member } => match ctx.vxlans.get(member.as_str()) {
+            Some(v) if vxlan::split_horizon(v) => Ok(vxlan::member_create(switch.as_str(), v)),
+            _ => Ok(member::create(switch.as_str(), member.as_str())),
+        },
+        Resource::Jail { name, .. } => Ok(jail::create(r, ctx.jail_devfs.get(name.as_str()))),
         Resource::Nic { .. } => Ok(nic::create(r, ctx)),
         Resource::Route { jail, v6, gateway } => Ok(route::add(jail.as_str(), *v6, *gateway)),
         Resource::Alias { ifname, cidr, .. } => Ok(alias::add(ifname.as_str(), cidr)),
         Resource::Tap { .. } => Ok(tap::create(r, ctx)),
         Resource::Resolver { jail, conf } => Ok(resolver::write(jail.as_str(), conf, ctx)),
         Resource::Firewall { anchor, rules } => Ok(firewall::load(anchor, rules)),
-        Resource::Guard { .. }
-        | Resource::Devfs { .. }
-        | Resource::DhcpServer { .. }
-        | Resource::DhcpClient { .. } => {
-            Err(Error::Unsupported(format!("{}: not lowered yet", r.id())))
-        }
+        Resource::Guard { .. } => guard::create(r, ctx),
+        Resource::Devfs { .. } => devfs::create(r, ctx),
+        Resource::DhcpServer { .. } => Ok(dhcp::server_create(r, ctx)),
+        Resource::DhcpClient { jail, nic } => Ok(dhcp::client_create(jail.as_str(), nic.as_str())),
     }
 }
 
 fn delete(r: &Resource, ctx: &Ctx) -> Result<Vec<Step>, Error> {
-    if matches!(
-        r,
-        Resource::Guard { .. }
-            | Resource::Devfs { .. }
-            | Resource::DhcpServer { .. }
-            | Resource::DhcpClient { .. }
-    ) {
-        return Err(Error::Unsupported(format!("{}: not lowered yet", r.id())));
-    }
     Ok(match r {
         // A host setting is never "removed"; restoring its old value is an update.
         Resource::Sysctl { .. } => Vec::new(),
@@ -153,11 +169,10 @@ fn delete(r: &Resource, ctx: &Ctx) -> Result<Vec<Step>, Error> {
             host_ifname,
             ..
         } => netgraph::delete_nic(host_ifname.as_str()),
-        Resource::Switch { ifname, .. }
-        | Resource::Vlan { ifname, .. }
-        | Resource::Vxlan { ifname, .. } => {
+        Resource::Switch { ifname, .. } | Resource::Vlan { ifname, .. } => {
             vec![destroy(ifname.as_str())]
         }
+        Resource::Vxlan { .. } => vxlan::delete(r),
         Resource::Tap { ifname, .. } | Resource::Loopback { ifname } => {
             vec![destroy(ifname.as_str())]
         }
@@ -170,11 +185,10 @@ fn delete(r: &Resource, ctx: &Ctx) -> Result<Vec<Step>, Error> {
         Resource::Route { jail, v6, .. } => route::delete(jail.as_str(), *v6),
         Resource::Alias { ifname, cidr, .. } => alias::delete(ifname.as_str(), cidr),
         Resource::Resolver { jail, .. } => resolver::remove(jail.as_str()),
-        // Refused above until lowered.
-        Resource::Guard { .. }
-        | Resource::Devfs { .. }
-        | Resource::DhcpServer { .. }
-        | Resource::DhcpClient { .. } => Vec::new(),
+        Resource::Guard { .. } => guard::delete(r, ctx)?,
+        Resource::Devfs { .. } => devfs::delete(r),
+        Resource::DhcpServer { .. } => dhcp::server_delete(r, ctx),
+        Resource::DhcpClient { jail, nic } => dhcp::client_delete(jail.as_str(), nic.as_str()),
         Resource::Firewall { anchor, .. } => firewall::flush(anchor),
     })
 }
@@ -184,6 +198,7 @@ fn update(before: &Resource, after: &Resource, ctx: &Ctx) -> Result<Vec<Step>, E
         (_, Resource::Sysctl { knob, value }) => Ok(sysctl::set(*knob, value)),
         (Resource::Switch { .. }, Resource::Switch { .. }) => Ok(switch::update(before, after)),
         (Resource::Nic { .. }, Resource::Nic { .. }) => Ok(nic::update(before, after)),
+        (Resource::Vxlan { .. }, Resource::Vxlan { .. }) => vxlan::update(before, after, ctx),
         (
             Resource::Route {
                 jail,
@@ -194,6 +209,21 @@ fn update(before: &Resource, after: &Resource, ctx: &Ctx) -> Result<Vec<Step>, E
         ) => Ok(route::change(jail.as_str(), *v6, *old, *gateway)),
         (_, Resource::Resolver { jail, conf }) => Ok(resolver::write(jail.as_str(), conf, ctx)),
         (_, Resource::Firewall { anchor, rules }) => Ok(firewall::load(anchor, rules)),
+        // The old rules out (exactly those tagged), the new ones in a free block.
+        (Resource::Guard { .. }, Resource::Guard { .. }) => {
+            let mut steps = guard::delete(before, ctx)?;
+            let mut ctx = ctx.clone();
+            if let (Some(rules), Resource::Guard { port, .. }) = (&mut ctx.ipfw, before) {
+                let tag = format!("// {}", guard::comment(port.as_str()));
+                rules.retain(|(_, b)| !b.ends_with(&tag));
+            }
+            steps.extend(guard::create(after, &ctx)?);
+            Ok(steps)
+        }
+        (Resource::Devfs { .. }, Resource::Devfs { .. }) => devfs::update(after, ctx),
+        (Resource::DhcpServer { .. }, Resource::DhcpServer { .. }) => {
+            Ok(dhcp::server_update(before, after, ctx))
+        }
         _ => Err(Error::Unsupported(format!(
             "{}: cannot be changed in place ({} -> {})",
             after.id(),

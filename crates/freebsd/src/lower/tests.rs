@@ -223,8 +223,18 @@ fn vxlan_multicast_and_unicast() {
         mtu: Some(1450),
     };
     assert_eq!(
-        lines(&Change::create(g), &Ctx::default()),
-        ["ifconfig vxlan111 create vxlanid 111 vxlangroup 239.0.0.111 vxlandev em1 mtu 1450 description jailnet:vxlan:vxlan111 group jailnet up"]
+        lines(&Change::create(g.clone()), &Ctx::default()),
+        [
+            "ifconfig vxlan111 create vxlanid 111 vxlangroup 239.0.0.111 vxlandev em1 mtu 1450 description jailnet:vxlan:vxlan111 group jailnet up",
+            "route add 239.0.0.111/32 -interface em1",
+        ]
+    );
+    assert_eq!(
+        lines(&Change::delete(g), &Ctx::default()),
+        [
+            "route delete 239.0.0.111/32 -interface em1",
+            "ifconfig vxlan111 destroy"
+        ]
     );
     let u = Resource::Vxlan {
         ifname: ifn("vxlan111"),
@@ -240,6 +250,68 @@ fn vxlan_multicast_and_unicast() {
     };
     assert!(lines(&Change::create(u), &ctx)[0]
         .contains("vxlanlocal 192.168.0.10 vxlanremote 192.168.0.20 "));
+}
+
+fn unicast(remotes: &[&str]) -> Resource {
+    Resource::Vxlan {
+        ifname: ifn("vxlan111"),
+        vni: 111,
+        group: None,
+        dev: Some(ifn("igb0")),
+        remotes: remotes.iter().map(|r| r.parse().unwrap()).collect(),
+        mtu: Some(1450),
+    }
+}
+
+#[test]
+fn vxlan_several_unicast_peers_are_one_private_port_each() {
+    let v = unicast(&["192.168.0.20", "192.168.0.30"]);
+    let peer = vxlan::peer_ifname(111, &"192.168.0.30".parse().unwrap());
+    assert!(peer.len() <= 15 && peer.starts_with("vx111p"), "{peer}");
+    let ctx = Ctx {
+        local_addrs: vec![("igb0".into(), "192.168.0.10".into())],
+        vxlans: [("vxlan111".to_string(), v.clone())].into(),
+        vxlan_switch: [("vxlan111".to_string(), "switch111".to_string())].into(),
+        ..Ctx::default()
+    };
+    assert_eq!(
+        lines(&Change::create(v.clone()), &ctx),
+        [
+            "ifconfig vxlan111 create vxlanid 111 vxlanlocal 192.168.0.10 vxlanremote 192.168.0.20 mtu 1450 description jailnet:vxlan:vxlan111 group jailnet up".to_string(),
+            format!("ifconfig vxlan create vxlanid 111 vxlanlocal 192.168.0.10 vxlanremote 192.168.0.30 name {peer} mtu 1450 description jailnet:vxlan:vxlan111 group jailnet up"),
+        ]
+    );
+    let m = Resource::Member {
+        switch: ifn("switch111"),
+        member: ifn("vxlan111"),
+    };
+    assert_eq!(
+        lines(&Change::create(m), &ctx),
+        [format!(
+            "ifconfig switch111 addm vxlan111 private vxlan111 addm {peer} private {peer}"
+        )]
+    );
+    assert_eq!(
+        lines(&Change::delete(v.clone()), &ctx),
+        [
+            format!("ifconfig {peer} destroy"),
+            "ifconfig vxlan111 destroy".to_string()
+        ]
+    );
+    // One peer more, the first one gone: in place.
+    let w = unicast(&["192.168.0.30", "192.168.0.40"]);
+    let p40 = vxlan::peer_ifname(111, &"192.168.0.40".parse().unwrap());
+    assert_eq!(
+        lines(&Change::update(v, w), &ctx),
+        [
+            format!("ifconfig {peer} destroy"),
+            "ifconfig vxlan111 down".to_string(),
+            "ifconfig vxlan111 vxlanremote 192.168.0.30".to_string(),
+            "ifconfig vxlan111 up".to_string(),
+            format!("ifconfig vxlan create vxlanid 111 vxlanlocal 192.168.0.10 vxlanremote 192.168.0.40 name {p40} mtu 1450 description jailnet:vxlan:vxlan111 group jailnet up"),
+            format!("ifconfig switch111 addm {p40} private {p40}"),
+        ]
+    );
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! address lists that hold the same addresses as in scope keep the scope's order.
 //! Interfaces tagged `description jailnet:ID` are listed in [`Observed::tagged`], and
 //! tagged switches, VLANs, vxlans and taps outside the scope are reported too, so a plan
-//! can remove them.
+//! can remove them; so are ipfw rules tagged `// jailnet:guard:PORT`.
 
 use super::ifconfig::{IfStatus, VxlanPeer};
 use super::HostView;
@@ -46,13 +46,91 @@ pub fn map(v: &HostView, scope: &[&Resource]) -> Observed {
         }
     }
     super::pf::map_into(&v.pf, scope, &mut o);
+    extras(v, scope, &mut o);
     o
+}
+
+/// Guards (ipfw rules tagged `// jailnet:guard:PORT`, also those outside the scope),
+/// devfs rulesets (jailnet's when marked), DHCP servers (jailnet's config, dnsmasq
+/// running) and DHCP clients (dhclient running; never tagged: the jail's own rc may run
+/// one).
+fn extras(v: &HostView, scope: &[&Resource], o: &mut Observed) {
+    for r in scope {
+        match r {
+            Resource::Guard {
+                owner, port, addrs, ..
+            } => {
+                let Some(rules) = &v.ipfw else { continue };
+                let bodies: Vec<&str> = rules.iter().map(|(_, b)| b.as_str()).collect();
+                if let Some(Resource::Guard {
+                    owner: _,
+                    port,
+                    mac,
+                    addrs: found,
+                }) = crate::lower::guard::parse(port.as_str(), owner, &bodies)
+                {
+                    let same =
+                        found.len() == addrs.len() && found.iter().all(|a| addrs.contains(a));
+                    o.insert(
+                        Resource::Guard {
+                            owner: owner.clone(),
+                            port,
+                            mac,
+                            addrs: if same { addrs.clone() } else { found },
+                        },
+                        true,
+                    );
+                }
+            }
+            Resource::Devfs { jail, ruleset, .. } => {
+                if let Some((found, ours)) = v
+                    .devfs
+                    .get(ruleset)
+                    .and_then(|t| crate::lower::devfs::parse(jail, *ruleset, t))
+                {
+                    o.insert(found, ours);
+                }
+            }
+            Resource::DhcpServer { ifname, .. } => {
+                if let Some(found) = v
+                    .dhcp
+                    .get(ifname.as_str())
+                    .and_then(|t| crate::lower::dhcp::parse(t, r))
+                {
+                    o.insert(found, true);
+                }
+            }
+            Resource::DhcpClient { jail, nic }
+                if v.dhclients.contains(&(jail.to_string(), nic.to_string())) =>
+            {
+                o.insert((*r).clone(), false);
+            }
+            _ => {}
+        }
+    }
+    // Guards nobody asked for any more: their tagged rules, so they can be removed.
+    if let Some(rules) = &v.ipfw {
+        let bodies: Vec<&str> = rules.iter().map(|(_, b)| b.as_str()).collect();
+        for (_, b) in rules {
+            let Some((_, port)) = b.rsplit_once("// jailnet:guard:") else {
+                continue;
+            };
+            let id = jailnet_plan::ResourceId(format!("guard:{}", port.trim()));
+            if o.resources.nodes.contains_key(&id) {
+                continue;
+            }
+            if let Some(g) = crate::lower::guard::parse(port.trim(), "", &bodies) {
+                o.insert(g, true);
+            }
+        }
+    }
 }
 
 fn one(v: &HostView, r: &Resource, aliases: &[(String, IpAddr)]) -> Option<Resource> {
     match r {
         // Mapped with jailnet's other anchors in `pf::map_into`.
         Resource::Firewall { .. } => None,
+        // Mapped in `extras` (they carry their own ownership marks).
         Resource::Guard { .. }
         | Resource::Devfs { .. }
         | Resource::DhcpServer { .. }
@@ -108,29 +186,19 @@ fn one(v: &HostView, r: &Resource, aliases: &[(String, IpAddr)]) -> Option<Resou
         } => {
             let i = v.iface(ifname.as_str())?;
             let (vni, peer) = i.vxlan()?;
-            let host = |a: &str| {
-                a.rsplit_once(':')
-                    .map_or(a, |(h, _)| h)
-                    .trim_matches(['[', ']'])
-                    .parse::<IpAddr>()
-                    .ok()
+            let group = match &peer {
+                Some((VxlanPeer::Group, a)) => peer_host(a),
+                _ => None,
             };
-            let (group, remote) = match &peer {
-                Some((VxlanPeer::Group, a)) => (host(a), None),
-                Some((VxlanPeer::Remote, a)) => (None, host(a)),
-                None => (None, None),
-            };
-            let found: Vec<IpAddr> = remote.into_iter().collect();
+            let found = vxlan_remotes(v, i);
+            // The remotes in the order wanted when they are the same set.
+            let same = found.len() == remotes.len() && found.iter().all(|a| remotes.contains(a));
             Some(Resource::Vxlan {
                 ifname: ifname.clone(),
                 vni,
                 group,
                 dev: dev.clone(),
-                remotes: if found.is_empty() && remotes.len() > 1 {
-                    Vec::new()
-                } else {
-                    found
-                },
+                remotes: if same { remotes.clone() } else { found },
                 mtu: mtu_as(*mtu, i.mtu),
             })
         }
@@ -281,7 +349,7 @@ fn nic(v: &HostView, r: &Resource) -> Option<Resource> {
         mac: inside.ether().unwrap_or(Mac([0; 6])),
         private,
         mtu: mtu_as(*mtu, inside.mtu),
-        addrs: addrs_as(addrs, &cidrs(inside)),
+        addrs: addrs_as(addrs, &leased_out(*dhcp, addrs, cidrs(inside))),
         dhcp: *dhcp,
         slaac: *slaac,
     })
@@ -336,12 +404,16 @@ fn leftover(v: &HostView, i: &IfStatus) -> Option<Resource> {
         }
         "vxlan" => {
             let (vni, _) = i.vxlan()?;
+            // A further peer of a vxlan that is still there goes with it.
+            if rest != i.name && v.iface(rest).is_some() {
+                return None;
+            }
             Some(Resource::Vxlan {
                 ifname,
                 vni,
                 group: None,
                 dev: None,
-                remotes: Vec::new(),
+                remotes: vxlan_remotes(v, i),
                 mtu: None,
             })
         }
@@ -373,6 +445,17 @@ fn cidrs(i: &IfStatus) -> Vec<Cidr> {
     v4.chain(v6).collect()
 }
 
+/// A DHCP NIC's IPv4 addresses are its DHCP client's, not jailnet's: only the static
+/// ones count.
+fn leased_out(dhcp: bool, want: &[Cidr], have: Vec<Cidr>) -> Vec<Cidr> {
+    if !dhcp {
+        return have;
+    }
+    have.into_iter()
+        .filter(|c| !c.is_v4() || want.contains(c))
+        .collect()
+}
+
 /// `have` without the addresses that aliases in scope hold on `ifname`.
 fn without(have: Vec<Cidr>, ifname: &str, aliases: &[(String, IpAddr)]) -> Vec<Cidr> {
     have.into_iter()
@@ -393,4 +476,30 @@ fn addrs_as(want: &[Cidr], have: &[Cidr]) -> Vec<Cidr> {
 /// An MTU nobody asked for is not drift; one that was asked for is reported as it is.
 fn mtu_as(want: Option<u32>, have: u32) -> Option<u32> {
     want.map(|_| have)
+}
+
+/// The host part of a vxlan status `ADDR:PORT` (`[V6]:PORT`).
+fn peer_host(a: &str) -> Option<IpAddr> {
+    a.rsplit_once(':')
+        .map_or(a, |(h, _)| h)
+        .trim_matches(['[', ']'])
+        .parse::<IpAddr>()
+        .ok()
+}
+
+/// The unicast remotes of vxlan `primary`: its own, then those of the further peer
+/// interfaces tagged with its id (see `lower::vxlan`).
+fn vxlan_remotes(v: &HostView, primary: &IfStatus) -> Vec<IpAddr> {
+    let remote = |i: &IfStatus| match i.vxlan() {
+        Some((_, Some((VxlanPeer::Remote, a)))) => peer_host(&a),
+        _ => None,
+    };
+    let id = format!("{TAG_PREFIX}vxlan:{}", primary.name);
+    let mut out: Vec<IpAddr> = remote(primary).into_iter().collect();
+    for i in &v.ifaces {
+        if i.name != primary.name && i.description() == Some(id.as_str()) {
+            out.extend(remote(i));
+        }
+    }
+    out
 }

@@ -7,7 +7,9 @@
 //! /etc/resolv.conf` per resolver in scope, and the host's resolv.conf once when one of
 //! them inherits it; `pfctl -a jailnet -s Anchors` once, and per anchor found `-s nat`
 //! and/or `-s rules` ([`pf`]); `ngctl list -l` once when netgraph switches or NICs are in
-//! scope ([`ngctl`]).
+//! scope ([`ngctl`]). Secure NICs: `ipfw list` once. Devfs rulesets: `devfs rule showsets`
+//! once, and `devfs rule -s N show` per jail ruleset that exists. DHCP servers: `cat CONF`
+//! and `pgrep -F PIDFILE` each; DHCP clients: `jexec J pgrep -F PIDFILE` each.
 
 pub mod ifconfig;
 pub mod jls;
@@ -50,6 +52,16 @@ pub struct HostView {
     pub pf: pf::PfView,
     /// Netgraph nodes with their hooks (`ngctl list -l`), when netgraph is in scope.
     pub netgraph: Vec<ngctl::NgNode>,
+    /// ipfw rules (number, text) when guards are in scope (`ipfw list`).
+    pub ipfw: Option<Vec<(u32, String)>>,
+    /// Every devfs ruleset number (`devfs rule showsets`), when devfs is in scope.
+    pub devfs_sets: std::collections::BTreeSet<u16>,
+    /// `devfs rule -s N show` of the rulesets in scope that exist.
+    pub devfs: BTreeMap<u16, String>,
+    /// Config files of the DHCP servers in scope whose dnsmasq runs, by switch interface.
+    pub dhcp: BTreeMap<String, String>,
+    /// `(jail, nic)` of the DHCP clients in scope that run.
+    pub dhclients: BTreeSet<(String, String)>,
 }
 
 impl HostView {
@@ -85,7 +97,11 @@ impl HostView {
 }
 
 /// Runs the queries `scope` needs and parses them.
-pub fn gather<H: Host + ?Sized>(host: &mut H, scope: &[&Resource]) -> Result<HostView, Error> {
+pub fn gather<H: Host + ?Sized>(
+    host: &mut H,
+    scope: &[&Resource],
+    run_dir: &str,
+) -> Result<HostView, Error> {
     let mut v = HostView::default();
     let knobs: BTreeSet<&'static str> = scope
         .iter()
@@ -151,7 +167,89 @@ pub fn gather<H: Host + ?Sized>(host: &mut H, scope: &[&Resource]) -> Result<Hos
         v.host_resolv = Some(read_host_resolv(host)?);
     }
     v.pf = pf::gather(host, scope)?;
+    gather_extras(host, scope, run_dir, &mut v)?;
     Ok(v)
+}
+
+/// ipfw, devfs and DHCP: what guards, devfs rulesets and DHCP need.
+fn gather_extras<H: Host + ?Sized>(
+    host: &mut H,
+    scope: &[&Resource],
+    run_dir: &str,
+    v: &mut HostView,
+) -> Result<(), Error> {
+    if scope.iter().any(|r| matches!(r, Resource::Guard { .. })) {
+        // Without ipfw there are no rules (doctor says how to load it).
+        let out = host.run(&Invocation::new("ipfw", ["list"]))?;
+        v.ipfw = Some(if out.success() {
+            ipfw_list(&out.stdout)
+        } else {
+            Vec::new()
+        });
+    }
+    let sets: Vec<u16> = scope
+        .iter()
+        .filter_map(|r| match r {
+            Resource::Devfs { ruleset, .. } => Some(*ruleset),
+            _ => None,
+        })
+        .collect();
+    if !sets.is_empty() {
+        let out = run(host, &Invocation::new("devfs", ["rule", "showsets"]))?;
+        v.devfs_sets = out
+            .stdout
+            .split_whitespace()
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        for n in sets {
+            if v.devfs_sets.contains(&n) && !v.devfs.contains_key(&n) {
+                let args = [
+                    "rule".to_string(),
+                    "-s".into(),
+                    n.to_string(),
+                    "show".into(),
+                ];
+                let out = run(host, &Invocation::new("devfs", args))?;
+                v.devfs.insert(n, out.stdout);
+            }
+        }
+    }
+    for r in scope {
+        match r {
+            Resource::DhcpServer { ifname, .. } => {
+                let f = crate::lower::dhcp::files(run_dir, ifname.as_str());
+                let conf = host.run(&Invocation::new("cat", [f.conf.as_str()]))?;
+                if !conf.success() {
+                    continue;
+                }
+                let alive = host.run(&Invocation::new("pgrep", ["-F", f.pid.as_str()]))?;
+                if alive.success() {
+                    v.dhcp.insert(ifname.to_string(), conf.stdout);
+                }
+            }
+            Resource::DhcpClient { jail, nic } if v.jail(jail.as_str()).is_some() => {
+                let pidfile = crate::lower::dhcp::dhclient_pidfile(nic.as_str());
+                let inv =
+                    Invocation::new("pgrep", ["-F".to_string(), pidfile]).in_jail(jail.as_str());
+                if host.run(&inv)?.success() {
+                    v.dhclients.insert((jail.to_string(), nic.to_string()));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// `ipfw list` → (number, rule text), without the default rule 65535.
+pub fn ipfw_list(text: &str) -> Vec<(u32, String)> {
+    text.lines()
+        .filter_map(|l| {
+            let (n, body) = l.trim().split_once(' ')?;
+            let n: u32 = n.parse().ok()?;
+            (n != 65535).then(|| (n, body.trim().to_string()))
+        })
+        .collect()
 }
 
 /// The host's `/etc/resolv.conf` (`cat`).

@@ -42,25 +42,10 @@ pub fn load(path: &std::path::Path) -> Example {
         diags.render(&path.display().to_string(), &text)
     );
     let alloc = allocate(&cfg, "testhost", &Default::default()).unwrap();
-    let mut graph = desired(&cfg, &alloc).unwrap();
+    let graph = desired(&cfg, &alloc).unwrap();
     let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-    // Resource kinds the FreeBSD backend does not lower yet: left out (loudly), so the rest
-    // of the example still runs. Nothing else depends on them.
-    let before = graph.len();
-    graph
-        .nodes
-        .retain(|_, r| !NOT_LOWERED_YET.contains(&r.kind()));
-    if graph.len() != before {
-        eprintln!(
-            "SKIP {name}: {} resource(s) of kinds {NOT_LOWERED_YET:?} left out (not lowered yet)",
-            before - graph.len()
-        );
-    }
     Example { name, graph, alloc }
 }
-
-/// Kinds the plan has but the FreeBSD backend cannot lower yet.
-pub const NOT_LOWERED_YET: [&str; 4] = ["guard", "devfs", "dhcp", "dhclient"];
 
 /// Why an example cannot run on the simulator, if it cannot: every example runs now
 /// (netgraph included); kept as the one place to say so if one cannot.
@@ -69,7 +54,8 @@ pub fn unsupported(_ex: &Example) -> Option<&'static str> {
 }
 
 /// A fresh simulated host with every interface the example uses but does not create:
-/// physical NICs, `lo1`, a vlan to alias on, a manual bridge.
+/// physical NICs (each with a DHCP server on its LAN, seed 003's router: 192.168.0.100-199,
+/// router 192.168.0.1), `lo1`, a vlan to alias on, a manual bridge.
 pub fn base_host(ex: &Example) -> SimHost {
     let made: BTreeSet<String> = ex
         .graph
@@ -115,7 +101,14 @@ pub fn base_host(ex: &Example) -> SimHost {
         } else {
             h = h
                 .with_nic(name, &format!("58:9c:fc:00:01:{:02x}", i + 1))
-                .unwrap();
+                .unwrap()
+                .with_lan_dhcp(
+                    name,
+                    [192, 168, 0, 100].into(),
+                    [192, 168, 0, 199].into(),
+                    24,
+                    [192, 168, 0, 1].into(),
+                );
         }
     }
     h
