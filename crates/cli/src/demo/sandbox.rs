@@ -69,6 +69,18 @@ impl Sandbox {
             }
         }
         h.add_default_route(ip(UPSTREAM_ADDR)?, None::<LinkRef>)?;
+        // Let the kernel finish configuring up0 (its IPv6 link-local address arrives a
+        // moment after the link comes up), so "before" snapshots are complete.
+        let up0 = h.index_of(LinkRef::Name("up0"))?;
+        for _ in 0..60 {
+            let ready = h.addresses()?.iter().any(|a| {
+                a.index == up0 && matches!(a.addr, IpAddr::V6(v) if v.segments()[0] == 0xfe80)
+            });
+            if ready {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
         Ok(())
     }
 
