@@ -37,6 +37,9 @@ pub struct FreebsdBackend<H: Host> {
     jail_devfs: BTreeMap<String, u16>,
     /// Where dnsmasq's config, pid and lease files live.
     run_dir: String,
+    /// VNET jails to create, waiting for their first NIC (whose `b` end `jail -c` then
+    /// takes in with `vnet.interface`) or for anything else that needs them.
+    pending_jails: BTreeMap<String, Resource>,
 }
 
 impl<H: Host> FreebsdBackend<H> {
@@ -51,6 +54,7 @@ impl<H: Host> FreebsdBackend<H> {
             ipfw: None,
             jail_devfs: BTreeMap::new(),
             run_dir: lower::dhcp::RUN_DIR.to_string(),
+            pending_jails: BTreeMap::new(),
         }
     }
 
@@ -81,6 +85,7 @@ impl<H: Host> FreebsdBackend<H> {
         Ctx {
             unit: None,
             host_resolv: None,
+            new_jail: None,
             local_addrs: self
                 .view
                 .as_ref()
@@ -167,6 +172,80 @@ impl<H: Host> FreebsdBackend<H> {
         let r = change
             .resource()
             .ok_or_else(|| Error::Unsupported(format!("{}: empty change", change.id)))?;
+        // A VNET jail's creation waits for its first NIC (see `lower/nic.rs`).
+        match (change.op, r) {
+            (
+                Op::Create,
+                Resource::Jail {
+                    name, vnet: true, ..
+                },
+            ) => {
+                self.pending_jails.insert(name.to_string(), r.clone());
+                return Ok(());
+            }
+            (Op::Delete, Resource::Jail { name, .. })
+                if self.pending_jails.remove(name.as_str()).is_some() =>
+            {
+                return Ok(());
+            }
+            _ => {}
+        }
+        let mut new_jail = None;
+        if let Some(j) = r.jail().map(|j| j.to_string()) {
+            let first_nic = change.op == Op::Create
+                && matches!(
+                    r,
+                    Resource::Nic {
+                        switch_imp: SwitchImpl::Bridge,
+                        ..
+                    }
+                );
+            match self.pending_jails.get(&j) {
+                Some(jr) if first_nic => {
+                    // The ctx's map leaves out rulesets that are not jailnet's.
+                    let devfs = self.ctx().jail_devfs.get(&j).copied();
+                    new_jail = Some(lower::jail::create_args(jr, devfs.as_ref()));
+                }
+                Some(_) => self.create_pending(&j)?,
+                None => {}
+            }
+        }
+        let made_jail = new_jail.is_some();
+        self.apply_lowered(change, r, new_jail)?;
+        if made_jail {
+            if let Some(j) = r.jail() {
+                self.pending_jails.remove(j.as_str());
+            }
+        }
+        Ok(())
+    }
+
+    /// Create pending jail `j` now, on its own.
+    fn create_pending(&mut self, j: &str) -> Result<(), Error> {
+        if let Some(jr) = self.pending_jails.get(j).cloned() {
+            let devfs = self.ctx().jail_devfs.get(j).copied();
+            let steps = lower::jail::create(&jr, devfs.as_ref());
+            run_steps(&mut self.host, &steps)?;
+            self.pending_jails.remove(j);
+        }
+        Ok(())
+    }
+
+    /// Create every jail still waiting for a NIC.
+    fn create_all_pending(&mut self) -> Result<(), Error> {
+        let names: Vec<String> = self.pending_jails.keys().cloned().collect();
+        for j in names {
+            self.create_pending(&j)?;
+        }
+        Ok(())
+    }
+
+    fn apply_lowered(
+        &mut self,
+        change: &Change,
+        r: &Resource,
+        new_jail: Option<Vec<String>>,
+    ) -> Result<(), Error> {
         if change.op == Op::Create && self.is_netgraph(r) {
             crate::phased::create(&mut self.host, r)?;
             if let Resource::Switch { ifname, .. } = r {
@@ -175,6 +254,7 @@ impl<H: Host> FreebsdBackend<H> {
             return Ok(());
         }
         let mut ctx = self.ctx();
+        ctx.new_jail = new_jail;
         if let Some(Resource::Resolver {
             conf: ResolvConf::Inherit,
             ..
@@ -296,6 +376,10 @@ impl<H: Host> Backend for FreebsdBackend<H> {
 
     fn apply(&mut self, change: &Change) -> Result<(), BackendError> {
         self.apply_change(change).map_err(BackendError::from)
+    }
+
+    fn commit(&mut self) -> Result<(), BackendError> {
+        self.create_all_pending().map_err(BackendError::from)
     }
 
     fn commands(&self, change: &Change) -> Vec<String> {

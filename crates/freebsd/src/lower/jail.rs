@@ -10,6 +10,16 @@ use jailnet_plan::resource::JailIp;
 use jailnet_plan::Resource;
 
 pub(crate) fn create(r: &Resource, devfs: Option<&u16>) -> Vec<Step> {
+    let Resource::Jail { name, .. } = r else {
+        return Vec::new();
+    };
+    let jail = name.to_string();
+    vec![Step::new(Invocation::new("jail", create_args(r, devfs)))
+        .undo(Invocation::new("jail", ["-r".to_string(), jail]))]
+}
+
+/// The arguments of `jail` that create jail `r`.
+pub(crate) fn create_args(r: &Resource, devfs: Option<&u16>) -> Vec<String> {
     let Resource::Jail {
         name,
         vnet,
@@ -41,9 +51,7 @@ pub(crate) fn create(r: &Resource, devfs: Option<&u16>) -> Vec<Step> {
     if let Some(n) = devfs {
         args.push(format!("devfs_ruleset={n}"));
     }
-    let jail = name.to_string();
-    vec![Step::new(Invocation::new("jail", args))
-        .undo(Invocation::new("jail", ["-r".to_string(), jail]))]
+    args
 }
 
 pub(crate) fn remove(name: &str) -> Vec<Step> {

@@ -10,7 +10,7 @@ pub mod devfs;
 pub mod dhcp;
 pub mod firewall;
 pub mod guard;
-mod jail;
+pub(crate) mod jail;
 mod member;
 pub(crate) mod netgraph;
 mod nic;
@@ -57,6 +57,10 @@ pub struct Ctx {
     pub jail_root: Option<(String, u16)>,
     /// Where dnsmasq's files live (default [`dhcp::RUN_DIR`]).
     pub run_dir: Option<String>,
+    /// For a NIC whose VNET jail is not created yet: the jail's `jail -c` arguments. The
+    /// NIC's `b` end is then handed over by `jail -c … vnet.interface=epairNb` itself,
+    /// instead of a separate `ifconfig epairNb vnet J`.
+    pub new_jail: Option<Vec<String>>,
 }
 
 impl Ctx {

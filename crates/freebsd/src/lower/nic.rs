@@ -1,18 +1,22 @@
 //! VNET NICs on an if_bridge switch, as an epair: the `a` end stays on the host (renamed,
 //! tagged, on the switch), the `b` end goes into the jail (renamed to the NIC name).
 //!
-//! Attach, in 4 spawns (+1 per address after the first, as ifconfig applies one address
-//! per call):
+//! Attach to a running jail, in 4 spawns (+1 per address after the first, as ifconfig
+//! applies one address per call):
 //! 1. `ifconfig epairN create name HOST description jailnet:nic:J/N group jailnet [mtu M] up`
 //! 2. `ifconfig BR addm HOST [private HOST]` — isolation in the same call as membership,
 //!    so no frame passes before the port is private (the poststart race of seed 004);
 //! 3. `ifconfig epairNb vnet J`;
 //! 4. `jexec J ifconfig epairNb [inet A/LEN alias] name NIC ether MAC [mtu M] up`.
 //!
-//! Four is the floor with these tools: the host end needs one call on itself (create,
-//! name, tag) and one on the bridge (`addm`), the jail end must be moved by the host and
-//! configured from inside (a move drops addresses and `up`), and only the create can be
-//! merged. If a step fails, destroying HOST undoes them all (either epair end takes both).
+//! When jailnet creates the jail in the same apply (the usual `up`), the jail's creation
+//! waits for its first NIC and step 3 becomes `jail -c … vnet.interface=epairNb`: the
+//! kernel hands the `b` end over while making the jail, so the NIC costs 3 spawns and
+//! the jail none of its own. Four is the floor for a jail that already runs: the host
+//! end needs one call on itself and one on the bridge (`addm`), the jail end must be
+//! moved by the host and configured from inside (a move drops addresses and `up`). If a
+//! step fails, the earlier ones are undone (`jail -r` gives the `b` end back, then
+//! destroying HOST takes both ends).
 
 use super::{addr_delta, addr_words, ifconfig, mtu_words, tag, tap::addm, unit_name, Ctx};
 use crate::exec::Step;
@@ -69,7 +73,15 @@ pub(crate) fn create(r: &Resource, ctx: &Ctx) -> Vec<Step> {
             host_ifname.as_str(),
             *private,
         ))),
-        Step::new(ifconfig([b.as_str(), "vnet", j])),
+        match &ctx.new_jail {
+            // The jail is created here, taking the b end with it: one spawn less.
+            Some(args) => {
+                let mut args = args.clone();
+                args.push(format!("vnet.interface={b}"));
+                Step::new(Invocation::new("jail", args)).undo(Invocation::new("jail", ["-r", j]))
+            }
+            None => Step::new(ifconfig([b.as_str(), "vnet", j])),
+        },
         Step::new(ifconfig(inside).in_jail(j)),
     ];
     for a in addrs.iter().skip(1) {
