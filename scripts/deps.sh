@@ -3,7 +3,10 @@
 # downloaded when everything is already installed. Needs root (or sudo) for apt-get.
 set -euo pipefail
 
-pkgs=(iproute2 iputils-ping nftables dnsmasq-base iperf3 isc-dhcp-client mandoc)
+# protobuf-compiler: the etcd-client crate's build script runs protoc (jailnet-cluster).
+# etcd-server + etcd-client: the cluster tests start a throwaway etcd on 127.0.0.1.
+pkgs=(iproute2 iputils-ping nftables dnsmasq-base iperf3 isc-dhcp-client mandoc
+      protobuf-compiler etcd-server etcd-client)
 [ "${1:-}" = "--bench" ] && pkgs+=(containernetworking-plugins netavark hyperfine)
 
 missing=()

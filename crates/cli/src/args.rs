@@ -76,6 +76,21 @@ pub enum Cmd {
         /// Jail name as in the config
         jail: String,
     },
+    /// (cluster) Keep this host's VTEP registered in etcd and follow the other hosts':
+    /// on every change re-plan and apply (the vxlan peers' FDB entries change in place)
+    Watch {
+        /// Stop after SECS seconds [default: run until SIGINT/SIGTERM]
+        #[arg(long, value_name = "SECS")]
+        timeout: Option<u64>,
+        /// Stop after the first change from the cluster has been applied
+        #[arg(long)]
+        once_after_change: bool,
+        /// TTL of the etcd lease the VTEP lives under: peers drop this host this long
+        /// after its watch stops
+        #[arg(long, value_name = "SECS", default_value_t = 60,
+              value_parser = clap::value_parser!(i64).range(2..=86400))]
+        ttl: i64,
+    },
     /// Show switches, jails, NICs, addresses and their live state
     Status,
     /// Draw the topology: switches, jails, VMs, uplinks, NAT, exposed ports and VXLAN

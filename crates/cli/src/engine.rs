@@ -49,13 +49,39 @@ pub fn prepare(
     backend: &mut dyn Backend,
     scope: &Scope,
 ) -> Result<Prepared> {
+    prepare_with(cfg, state, backend, scope, None)
+}
+
+/// The allocations to keep from `state`: its own, unless it was another host's.
+pub fn previous(cfg: &Config, state: &State) -> Allocations {
     let host = host_name(cfg);
-    let prev = if state.host.is_empty() || state.host == host {
+    if state.host.is_empty() || state.host == host {
         state.allocations.clone()
     } else {
         Allocations::default()
+    }
+}
+
+/// [`prepare`] with the cluster's view laid over the config and the local allocations:
+/// the cluster switches' vxlan remotes are the other hosts' VTEPs, and their `auto`
+/// addresses are the ones leased in etcd.
+pub fn prepare_with(
+    cfg: &Config,
+    state: &State,
+    backend: &mut dyn Backend,
+    scope: &Scope,
+    cluster: Option<&jailnet_cluster::View>,
+) -> Result<Prepared> {
+    let host = host_name(cfg);
+    let mut alloc = allocate(cfg, &host, &previous(cfg, state)).context("allocation failed")?;
+    let overlaid;
+    let cfg = match cluster {
+        Some(v) => {
+            overlaid = v.apply(cfg, &mut alloc);
+            &overlaid
+        }
+        None => cfg,
     };
-    let alloc = allocate(cfg, &host, &prev).context("allocation failed")?;
     let full = desired(cfg, &alloc)?;
     let graph = match scope {
         Scope::All => full,

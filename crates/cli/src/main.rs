@@ -3,6 +3,7 @@
 
 mod args;
 mod backend;
+mod cluster;
 mod cmd;
 mod config;
 mod demo;

@@ -12,6 +12,7 @@ mod plan;
 mod sim;
 mod status;
 mod validate;
+mod watch;
 
 use crate::args::{Cli, Cmd};
 use anyhow::Result;
@@ -26,6 +27,11 @@ pub fn run(cli: &Cli) -> Result<i32> {
         Cmd::Down => apply::run(cli, crate::engine::Scope::Nothing),
         Cmd::Attach { jail } => apply::run(cli, crate::engine::Scope::Attach(jail.clone())),
         Cmd::Detach { jail } => apply::run(cli, crate::engine::Scope::Detach(jail.clone())),
+        Cmd::Watch {
+            timeout,
+            once_after_change,
+            ttl,
+        } => watch::run(cli, *timeout, *once_after_change, *ttl),
         Cmd::Status => status::run(cli),
         Cmd::Doctor => doctor::run(cli),
         Cmd::Gc => gc::run(cli),

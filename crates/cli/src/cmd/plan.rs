@@ -1,8 +1,9 @@
-//! `jailnet plan [--commands]`: what `up` would change, as text or JSON.
+//! `jailnet plan [--commands]`: what `up` would change, as text or JSON (with `[cluster]`,
+//! the peers and leased addresses read from etcd, without writing anything).
 
 use crate::args::Cli;
 use crate::backend::{self, resolve, BackendKind, EmptyHost};
-use crate::engine::{prepare, Scope};
+use crate::engine::{prepare_with, Scope};
 use crate::state_file::StateStore;
 use anyhow::Result;
 use jailnet_plan::{Backend, State};
@@ -23,7 +24,9 @@ pub fn run(cli: &Cli, commands: bool) -> Result<i32> {
         Some(b) => b,
         None => &mut empty,
     };
-    let p = prepare(&loaded.cfg, &state, be, &Scope::All)?;
+    let host = crate::engine::host_name(&loaded.cfg);
+    let view = crate::cluster::read_for_plan(&loaded.cfg, &host);
+    let p = prepare_with(&loaded.cfg, &state, be, &Scope::All, view.as_ref())?;
     if cli.json {
         let mut v = serde_json::to_value(&p.plan)?;
         if commands {

@@ -25,8 +25,15 @@ pub fn run(cfg: &Config, results: &mut Vec<Check>) -> Result<()> {
     let mut state = State::default();
     let prepared = prepare(cfg, &state, &mut be, &Scope::All)?;
     let before = be.host().count();
-    let n = converge(&prepared, &mut state, &mut be, &Scope::All, &SIM, &mut |_| Ok(()))
-        .context("up on the simulated host failed")?;
+    let n = converge(
+        &prepared,
+        &mut state,
+        &mut be,
+        &Scope::All,
+        &SIM,
+        &mut |_| Ok(()),
+    )
+    .context("up on the simulated host failed")?;
     let spawned = be.host().count() - before;
     println!("up: {n} changes, {spawned} processes (ifconfig, jail, jexec, pfctl, ipfw, devfs…), including observing");
     let sim = &be.host().inner;
@@ -48,29 +55,73 @@ pub fn run(cfg: &Config, results: &mut Vec<Check>) -> Result<()> {
     results.push(fact(
         "sim: dmz1 <-> dmz2 (private bridge members)".into(),
         "blocked",
-        yes_no(reach(Endpoint::jail("dmz1", "vnet0"), Endpoint::jail("dmz2", "vnet0"))),
+        yes_no(reach(
+            Endpoint::jail("dmz1", "vnet0"),
+            Endpoint::jail("dmz2", "vnet0"),
+        )),
     ));
     results.push(fact(
         "sim: dmz1 <-> bridge dmz (its gateway)".into(),
         "frames pass",
-        yes_no(reach(Endpoint::jail("dmz1", "vnet0"), Endpoint::host("dmz"))),
+        yes_no(reach(
+            Endpoint::jail("dmz1", "vnet0"),
+            Endpoint::host("dmz"),
+        )),
     ));
     results.push(fact(
         "sim: web1 <-> web2 (switch lan)".into(),
         "frames pass",
-        yes_no(reach(Endpoint::jail("web1", "vnet0"), Endpoint::jail("web2", "vnet0"))),
+        yes_no(reach(
+            Endpoint::jail("web1", "vnet0"),
+            Endpoint::jail("web2", "vnet0"),
+        )),
     ));
     let anchors: Vec<String> = ["nat-lan", "rdr-web1"]
         .iter()
-        .filter(|a| sim.pf_anchor_text(&jailnet_freebsd_sim::VnetId::Host, &format!("jailnet/{a}")).is_some())
+        .filter(|a| {
+            sim.pf_anchor_text(&jailnet_freebsd_sim::VnetId::Host, &format!("jailnet/{a}"))
+                .is_some()
+        })
         .map(|a| a.to_string())
         .collect();
-    results.push(fact("sim: pf anchors jailnet/nat-lan, jailnet/rdr-web1 loaded".into(), "both", if anchors.len() == 2 { "both".into() } else { format!("only {anchors:?}") }));
+    results.push(fact(
+        "sim: pf anchors jailnet/nat-lan, jailnet/rdr-web1 loaded".into(),
+        "both",
+        if anchors.len() == 2 {
+            "both".into()
+        } else {
+            format!("only {anchors:?}")
+        },
+    ));
     let again = prepare(cfg, &state, &mut be, &Scope::All)?;
-    results.push(fact("sim: plan again after up".into(), "no changes", if again.plan.is_empty() { "no changes".into() } else { format!("{} changes", again.plan.changes.len()) }));
+    results.push(fact(
+        "sim: plan again after up".into(),
+        "no changes",
+        if again.plan.is_empty() {
+            "no changes".into()
+        } else {
+            format!("{} changes", again.plan.changes.len())
+        },
+    ));
     let prepared = prepare(cfg, &state, &mut be, &Scope::Nothing)?;
-    converge(&prepared, &mut state, &mut be, &Scope::Nothing, &SIM, &mut |_| Ok(())).context("down on the simulated host failed")?;
+    converge(
+        &prepared,
+        &mut state,
+        &mut be,
+        &Scope::Nothing,
+        &SIM,
+        &mut |_| Ok(()),
+    )
+    .context("down on the simulated host failed")?;
     let after = be.into_host().into_inner();
-    results.push(fact("sim: host after down".into(), "a fresh FreeBSD host", if after == fresh { "a fresh FreeBSD host".into() } else { "differs".into() }));
+    results.push(fact(
+        "sim: host after down".into(),
+        "a fresh FreeBSD host",
+        if after == fresh {
+            "a fresh FreeBSD host".into()
+        } else {
+            "differs".into()
+        },
+    ));
     Ok(())
 }
