@@ -15,6 +15,7 @@
 
 pub mod apply;
 pub mod diff;
+pub mod dnsmasq;
 pub mod doctor;
 pub mod firewall;
 pub mod graph;

@@ -17,10 +17,7 @@
 use super::Ctx;
 use crate::exec::Step;
 use jailnet_host::Invocation;
-use jailnet_model::names::IfName;
-use jailnet_model::net::{Cidr, Mac};
 use jailnet_plan::Resource;
-use std::net::{IpAddr, Ipv4Addr};
 
 /// Where the dnsmasq package installs the daemon.
 pub const DNSMASQ: &str = "/usr/local/sbin/dnsmasq";
@@ -53,123 +50,17 @@ pub fn files(run_dir: &str, ifname: &str) -> Files {
 
 /// The first line of every config jailnet writes: its ownership mark.
 pub fn header(ifname: &str) -> String {
-    format!("# jailnet: DHCP server for the switch on {ifname}. jailnet rewrites this file.")
+    jailnet_plan::dnsmasq::header(ifname)
 }
 
-/// The config file of server `r`, one setting a line, in a fixed order.
+/// The config file of server `r` (shared with the Linux backend: same dnsmasq).
 pub fn render(r: &Resource, f: &Files) -> String {
-    let Resource::DhcpServer {
-        ifname,
-        gateway,
-        range,
-        hosts,
-        ra,
-        ..
-    } = r
-    else {
-        return String::new();
-    };
-    let mut lines = vec![
-        header(ifname.as_str()),
-        format!("interface={ifname}"),
-        "bind-interfaces".into(),
-        "except-interface=lo0".into(),
-        "port=0".into(),
-        format!("pid-file={}", f.pid),
-        format!("dhcp-leasefile={}", f.leases),
-    ];
-    match (range, gateway) {
-        (Some((a, z)), _) => lines.push(format!("dhcp-range={a},{z}")),
-        (None, Some(gw)) if !hosts.is_empty() && gw.is_v4() => lines.push(format!(
-            "dhcp-range={},static,{}",
-            gw.network(),
-            netmask(gw.prefix)
-        )),
-        _ => {}
-    }
-    for (mac, ip) in hosts {
-        lines.push(match ip {
-            IpAddr::V4(a) => format!("dhcp-host={mac},{a}"),
-            IpAddr::V6(a) => format!("dhcp-host={mac},[{a}]"),
-        });
-    }
-    if let Some(gw) = gateway {
-        lines.push(format!("dhcp-option=option:router,{}", gw.addr));
-    }
-    if !ra.is_empty() {
-        lines.push("enable-ra".into());
-        for p in ra {
-            lines.push(format!("dhcp-range={},ra-only,{}", p.network(), p.prefix));
-        }
-    }
-    lines.iter().map(|l| format!("{l}\n")).collect()
+    jailnet_plan::dnsmasq::render(r, "lo0", &f.pid, &f.leases)
 }
 
-/// The server a config file describes (jailnet's lines; others are ignored), with the
-/// names of `want`; `None` without jailnet's header.
+/// The server a config file describes, as far as jailnet's own lines say.
 pub fn parse(text: &str, want: &Resource) -> Option<Resource> {
-    let Resource::DhcpServer {
-        switch,
-        ifname: want_if,
-        gateway: want_gw,
-        ra: want_ra,
-        ..
-    } = want
-    else {
-        return None;
-    };
-    if !text.starts_with("# jailnet:") {
-        return None;
-    }
-    let mut ifname = want_if.clone();
-    let (mut gateway, mut range) = (None, None);
-    let (mut hosts, mut ra) = (Vec::new(), Vec::new());
-    for l in text.lines() {
-        let Some((key, value)) = l.trim().split_once('=') else {
-            continue;
-        };
-        let parts: Vec<&str> = value.split(',').collect();
-        match (key, parts.as_slice()) {
-            ("interface", [name]) => ifname = IfName::new(name).ok()?,
-            ("dhcp-range", [a, z]) => {
-                range = Some((a.parse::<Ipv4Addr>().ok()?, z.parse::<Ipv4Addr>().ok()?))
-            }
-            ("dhcp-range", [net, "ra-only", len]) => {
-                let p = Cidr::new(net.parse().ok()?, len.parse().ok()?).ok()?;
-                ra.push(
-                    want_ra
-                        .iter()
-                        .copied()
-                        .find(|w| w.subnet() == p)
-                        .unwrap_or(p),
-                );
-            }
-            ("dhcp-host", [mac, ip]) => {
-                let ip = ip.trim_start_matches('[').trim_end_matches(']');
-                hosts.push((mac.parse::<Mac>().ok()?, ip.parse::<IpAddr>().ok()?));
-            }
-            ("dhcp-option", ["option:router", gw]) => {
-                let a: IpAddr = gw.parse().ok()?;
-                gateway = Some(want_gw.filter(|g| g.addr == a).unwrap_or(Cidr {
-                    addr: a,
-                    prefix: 32,
-                }));
-            }
-            _ => {}
-        }
-    }
-    Some(Resource::DhcpServer {
-        switch: switch.clone(),
-        ifname,
-        gateway,
-        range,
-        hosts,
-        ra,
-    })
-}
-
-fn netmask(prefix: u8) -> Ipv4Addr {
-    Ipv4Addr::from(u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0))
+    jailnet_plan::dnsmasq::parse(text, want)
 }
 
 fn start(f: &Files) -> Invocation {
@@ -244,6 +135,7 @@ fn client_kill(jail: &str, nic: &str) -> Invocation {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jailnet_model::names::IfName;
 
     #[test]
     fn config_round_trips() {

@@ -10,12 +10,9 @@
 //! value is read back from the config file, so an edited or outdated file shows as
 //! a difference and the update restarts dnsmasq with the rendered one.
 
-use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 
 use jailnet_host::Invocation;
-use jailnet_model::names::IfName;
-use jailnet_model::net::{Cidr, Mac};
 use jailnet_plan::{Change, Op, Resource};
 
 use super::daemon::{self, Ident};
@@ -193,121 +190,19 @@ fn remove(f: &Files) -> Result<()> {
     daemon::remove_file(&f.leases)
 }
 
-/// The config file for server `r` (one setting a line, in a fixed order).
+/// The config file of server `r` (shared with the FreeBSD backend: same dnsmasq).
 pub(super) fn render(r: &Resource, f: &Files) -> String {
-    let Resource::DhcpServer {
-        ifname,
-        gateway,
-        range,
-        hosts,
-        ra,
-        ..
-    } = r
-    else {
-        return String::new();
-    };
-    let mut s = String::new();
-    let mut line = |l: String| {
-        s.push_str(&l);
-        s.push('\n');
-    };
-    line(format!(
-        "# jailnet: DHCP server for the switch on {ifname}. jailnet rewrites this file."
-    ));
-    line(format!("interface={ifname}"));
-    line("bind-interfaces".into());
-    line("except-interface=lo".into());
-    line("port=0".into());
-    line(format!("pid-file={}", f.pid.display()));
-    line(format!("dhcp-leasefile={}", f.leases.display()));
-    match (range, gateway) {
-        (Some((a, z)), _) => line(format!("dhcp-range={a},{z}")),
-        // Static leases only: dnsmasq serves them in a `static` range of the subnet.
-        (None, Some(gw)) if !hosts.is_empty() && gw.is_v4() => line(format!(
-            "dhcp-range={},static,{}",
-            gw.network(),
-            netmask(gw.prefix)
-        )),
-        _ => {}
-    }
-    for (mac, ip) in hosts {
-        match ip {
-            IpAddr::V4(a) => line(format!("dhcp-host={mac},{a}")),
-            IpAddr::V6(a) => line(format!("dhcp-host={mac},[{a}]")),
-        }
-    }
-    if let Some(gw) = gateway {
-        line(format!("dhcp-option=option:router,{}", gw.addr));
-    }
-    if !ra.is_empty() {
-        line("enable-ra".into());
-        for p in ra {
-            line(format!("dhcp-range={},ra-only,{}", p.network(), p.prefix));
-        }
-    }
-    s
+    jailnet_plan::dnsmasq::render(
+        r,
+        "lo",
+        &f.pid.display().to_string(),
+        &f.leases.display().to_string(),
+    )
 }
 
-/// The server a config file describes, as far as jailnet's own lines say (others
-/// are ignored); names and prefixes that render the same as `want` are taken from it.
+/// The server a config file describes, as far as jailnet's own lines say.
 fn parse(text: &str, want: &Resource) -> Option<Resource> {
-    let Resource::DhcpServer {
-        switch,
-        ifname: want_if,
-        gateway: want_gw,
-        ra: want_ra,
-        ..
-    } = want
-    else {
-        return None;
-    };
-    let mut ifname = want_if.clone();
-    let mut gateway = None;
-    let mut range = None;
-    let mut hosts = Vec::new();
-    let mut ra = Vec::new();
-    for l in text.lines() {
-        let Some((key, value)) = l.trim().split_once('=') else {
-            continue;
-        };
-        let parts: Vec<&str> = value.split(',').collect();
-        match (key, parts.as_slice()) {
-            ("interface", [name]) => ifname = IfName::new(name).ok()?,
-            ("dhcp-range", [a, z]) => {
-                range = Some((a.parse::<Ipv4Addr>().ok()?, z.parse::<Ipv4Addr>().ok()?))
-            }
-            ("dhcp-range", [net, "ra-only", len]) => {
-                let p = Cidr::new(net.parse().ok()?, len.parse().ok()?).ok()?;
-                ra.push(
-                    want_ra
-                        .iter()
-                        .copied()
-                        .find(|w| w.subnet() == p)
-                        .unwrap_or(p),
-                );
-            }
-            ("dhcp-host", [mac, ip]) => {
-                let ip = ip.trim_start_matches('[').trim_end_matches(']');
-                hosts.push((mac.parse::<Mac>().ok()?, ip.parse::<IpAddr>().ok()?));
-            }
-            ("dhcp-option", ["option:router", gw]) => {
-                let a: IpAddr = gw.parse().ok()?;
-                gateway = Some(want_gw.filter(|g| g.addr == a).unwrap_or(Cidr {
-                    addr: a,
-                    prefix: 32,
-                }));
-            }
-            _ => {}
-        }
-    }
-    Some(Resource::DhcpServer {
-        switch: switch.clone(),
-        ifname,
-        gateway,
-        range,
-        hosts,
-        ra,
-    })
+    jailnet_plan::dnsmasq::parse(text, want)
 }
 
 /// A server with no settings: what an unreadable config amounts to.
@@ -325,17 +220,10 @@ fn blank(want: &Resource) -> Resource {
     }
 }
 
-fn netmask(prefix: u8) -> Ipv4Addr {
-    Ipv4Addr::from(
-        u32::MAX
-            .checked_shl(32 - u32::from(prefix.min(32)))
-            .unwrap_or(0),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jailnet_model::names::IfName;
     use std::fmt::Write as _;
 
     fn files() -> Files {
@@ -423,8 +311,14 @@ mod tests {
             panic!("no parse")
         };
         assert_eq!(range.map(|x| x.1.to_string()), Some("10.88.3.160".into()));
-        assert_eq!(netmask(24).to_string(), "255.255.255.0");
-        assert_eq!(netmask(0).to_string(), "0.0.0.0");
-        assert_eq!(netmask(32).to_string(), "255.255.255.255");
+        assert_eq!(
+            jailnet_plan::dnsmasq::netmask(24).to_string(),
+            "255.255.255.0"
+        );
+        assert_eq!(jailnet_plan::dnsmasq::netmask(0).to_string(), "0.0.0.0");
+        assert_eq!(
+            jailnet_plan::dnsmasq::netmask(32).to_string(),
+            "255.255.255.255"
+        );
     }
 }
