@@ -5,6 +5,7 @@
 mod checks;
 mod draw;
 mod freebsd;
+mod overlay;
 mod sandbox;
 
 use crate::engine::{converge, prepare, ApplyOpts, Scope};
@@ -290,6 +291,7 @@ pub fn run(json: bool) -> Result<i32> {
     let _ = std::fs::remove_dir_all(&etc);
     drop(be);
     drop(sb);
+    overlay::run(&mut results)?;
     freebsd::run(&cfg, &mut results)?;
 
     let failed = results.iter().filter(|c| !c.ok).count();
