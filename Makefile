@@ -19,6 +19,13 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
+# The benchmark against the peers (shell ip, ip -batch, CNI bridge, netavark); needs root, writes
+# bench/out/ (see BENCHMARKS.md). Not part of `test`. BENCH_NS="100 500 1000" by default.
+bench:
+	@scripts/deps.sh --bench
+	$(CARGO) build --release -p jailnet-cli
+	bench/run.sh
+
 # Every fuzz target for FUZZ_SECONDS (default 30) each; fails on a crash. Not part of `test`.
 fuzz:
 	@scripts/fuzz.sh

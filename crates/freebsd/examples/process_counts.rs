@@ -58,11 +58,7 @@ fn plan(b: &mut B, g: &Graph, state: &State) -> Result<Plan, String> {
 /// Per change kind (creates, spawns), and per program the spawn count.
 type Counts = (BTreeMap<String, (usize, usize)>, BTreeMap<String, usize>);
 
-fn apply(
-    b: &mut B,
-    p: &Plan,
-    state: &mut State,
-) -> Result<Counts, String> {
+fn apply(b: &mut B, p: &Plan, state: &mut State) -> Result<Counts, String> {
     let mut by_kind: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let first = b.host().count();
     for c in &p.changes {

@@ -130,13 +130,20 @@ impl Graph {
     /// Ids of resources that depend on `id`, directly or not.
     pub fn dependents(&self, id: &ResourceId) -> BTreeSet<ResourceId> {
         let by_if = ifname_index(&self.nodes);
+        // Reverse edges once (O(N)), then a walk: not every node's dependencies
+        // recomputed for every step of the walk (O(N²)).
+        let mut rdeps: BTreeMap<ResourceId, Vec<&ResourceId>> = BTreeMap::new();
+        for (other, r) in &self.nodes {
+            for d in dependencies(r, &self.nodes, &by_if) {
+                rdeps.entry(d).or_default().push(other);
+            }
+        }
         let mut out = BTreeSet::new();
         let mut todo = vec![id.clone()];
         while let Some(cur) = todo.pop() {
-            for (other, r) in &self.nodes {
-                if !out.contains(other) && dependencies(r, &self.nodes, &by_if).contains(&cur) {
-                    out.insert(other.clone());
-                    todo.push(other.clone());
+            for other in rdeps.get(&cur).into_iter().flatten() {
+                if out.insert((*other).clone()) {
+                    todo.push((*other).clone());
                 }
             }
         }
@@ -185,9 +192,11 @@ fn dependencies(
         Resource::Tap { switch, .. } => on(switch).into_iter().collect(),
         Resource::Alias { ifname, .. } => on(ifname).into_iter().collect(),
         Resource::Route { jail: j, .. } => {
+            // The jail's NICs are one key range: O(log N), not a scan of every node.
             let prefix = format!("nic:{j}/");
-            all.keys()
-                .filter(|k| k.0.starts_with(&prefix))
+            all.range(ResourceId(prefix.clone())..)
+                .map(|(k, _)| k)
+                .take_while(|k| k.0.starts_with(&prefix))
                 .cloned()
                 .collect()
         }

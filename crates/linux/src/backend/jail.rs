@@ -53,8 +53,12 @@ pub(super) fn apply(b: &mut LinuxBackend, change: &Change) -> Result<()> {
             b.forget_jail(name.as_str());
             let ns = b.jail_netns(name.as_str());
             match Netns::delete(&ns) {
-                Err(Error::NoSuchNetns(_)) => Ok(()),
-                other => other,
+                Err(Error::NoSuchNetns(_)) | Ok(()) => {
+                    // Its NICs' veth pairs go with the namespace.
+                    b.doomed.netns_gone(&ns);
+                    Ok(())
+                }
+                Err(e) => Err(e),
             }
         }
         _ => Ok(()),

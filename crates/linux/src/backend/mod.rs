@@ -32,6 +32,7 @@ mod slaac;
 mod switch;
 mod sysctl;
 mod tap;
+mod teardown;
 mod vxlan;
 
 use std::collections::HashMap;
@@ -90,6 +91,8 @@ pub struct LinuxBackend {
     fw: std::collections::BTreeMap<ResourceId, Resource>,
     /// Whether `fw` changed since the table was last written.
     fw_dirty: bool,
+    /// NIC veths being deleted (see `teardown`).
+    doomed: teardown::Doomed,
 }
 
 impl Default for LinuxOptions {
@@ -127,6 +130,7 @@ impl LinuxBackend {
             indexed: false,
             fw: std::collections::BTreeMap::new(),
             fw_dirty: false,
+            doomed: teardown::Doomed::default(),
         }
     }
 
@@ -264,7 +268,9 @@ impl LinuxBackend {
 
 impl Backend for LinuxBackend {
     fn observe(&mut self, scope: &[&Resource]) -> std::result::Result<Observed, BackendError> {
-        observe::observe(self, scope).map_err(|e| BackendError(format!("observe: {e}")))
+        teardown::settle(self)
+            .and_then(|()| observe::observe(self, scope))
+            .map_err(|e| BackendError(format!("observe: {e}")))
     }
 
     fn apply(&mut self, change: &Change) -> std::result::Result<(), BackendError> {
@@ -280,6 +286,7 @@ impl Backend for LinuxBackend {
     }
 
     fn commit(&mut self) -> std::result::Result<(), BackendError> {
+        teardown::settle(self).map_err(|e| BackendError(format!("commit veth deletes: {e}")))?;
         firewall::commit(self).map_err(|e| BackendError(format!("commit firewall: {e}")))
     }
 

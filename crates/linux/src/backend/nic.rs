@@ -10,7 +10,7 @@ use jailnet_model::net::Mac;
 use jailnet_plan::{Change, Op, Resource};
 
 use super::observe::Views;
-use super::{address_delta, address_delta_lines, first_error, ignore_missing, tag};
+use super::{address_delta, address_delta_lines, first_error, tag};
 use super::{is_link_local, mac_addr, model_mac, observed_mtu, order_like, LinuxBackend};
 use crate::conn::Request;
 use crate::error::{Error, Result};
@@ -20,8 +20,16 @@ use crate::veth::VethSpec;
 pub(super) fn apply(b: &mut LinuxBackend, change: &Change) -> Result<()> {
     match (change.op, &change.before, &change.after) {
         (Op::Create, _, Some(r)) => create(b, r, &tag(&change.id)),
-        (Op::Delete, Some(Resource::Nic { host_ifname, .. }), _) => {
-            ignore_missing(b.host()?.nl.delete_link(host_ifname.as_str()))?;
+        // Deleted at commit, or with the jail's namespace (see `teardown`).
+        (
+            Op::Delete,
+            Some(Resource::Nic {
+                jail, host_ifname, ..
+            }),
+            _,
+        ) => {
+            let ns = b.jail_netns(jail.as_str());
+            b.doomed.mark(host_ifname.as_str(), &ns);
             b.host_removed(host_ifname.as_str());
             Ok(())
         }
@@ -41,12 +49,15 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
         mtu,
         addrs,
         slaac,
+        dhcp,
         ..
     } = r
     else {
         return Ok(());
     };
     let host_name = host_ifname.as_str();
+    // A NIC being deleted may still hold the name (a rollback re-creates it).
+    super::teardown::settle(b)?;
     if b.host_has(host_name)? {
         return Err(Error::Invalid {
             op: format!("create veth {host_name}"),
@@ -76,6 +87,9 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
     if *private {
         reqs.push(Request::set_port_isolated(LinkRef::Name(host_name), true));
     }
+    // The host end carries no address: no IPv6 link-local, so no DAD/MLD/RS
+    // flooded to every port of the switch (O(N) work per new NIC otherwise).
+    reqs.push(Request::set_no_ipv6_autoconf(LinkRef::Name(host_name)));
     reqs.push(Request::set_up(LinkRef::Name(host_name), true));
     let mut results = host.nl.execute_batch(reqs).into_iter();
     results.next().unwrap_or(Ok(()))?;
@@ -88,6 +102,9 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
         }
         let index = jconn.nl.index_of(LinkRef::Name(name.as_str()))?;
         let mut reqs = address_delta(index, &[], addrs)?;
+        if !wants_ipv6(addrs, *slaac, *dhcp) {
+            reqs.push(Request::set_no_ipv6_autoconf(index.into()));
+        }
         reqs.push(Request::set_up(index.into(), true));
         first_error(jconn.nl.execute_batch(reqs))
     });
@@ -101,6 +118,12 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
             Err(e)
         }
     }
+}
+
+/// Whether the jail end of a NIC needs IPv6 link-local: it has an IPv6 address,
+/// takes SLAAC, or runs a DHCP client. Otherwise it is made without one (silent).
+fn wants_ipv6(addrs: &[jailnet_model::net::Cidr], slaac: bool, dhcp: bool) -> bool {
+    slaac || dhcp || addrs.iter().any(|c| !c.is_v4())
 }
 
 fn update(b: &mut LinuxBackend, before: &Resource, after: &Resource) -> Result<()> {
@@ -205,6 +228,7 @@ pub(super) fn commands(b: &LinuxBackend, change: &Change) -> Vec<String> {
                 mtu,
                 addrs,
                 slaac,
+                dhcp,
                 ..
             }),
         ) => {
@@ -226,14 +250,18 @@ pub(super) fn commands(b: &LinuxBackend, change: &Change) -> Vec<String> {
                         .to_string(),
                 );
             }
-            out.push(
-                Request::set_up(LinkRef::Name(h), true)
-                    .describe()
-                    .to_string(),
-            );
+            for r in [
+                Request::set_no_ipv6_autoconf(LinkRef::Name(h)),
+                Request::set_up(LinkRef::Name(h), true),
+            ] {
+                out.push(r.describe().to_string());
+            }
             let inside = format!("{name} in netns {ns}");
             out.push(super::slaac::describe(name.as_str(), &ns, *slaac));
             out.extend(address_delta_lines(&inside, &[], addrs));
+            if !wants_ipv6(addrs, *slaac, *dhcp) {
+                out.push(format!("set link {inside} addrgenmode none"));
+            }
             out.push(format!("set link {inside} up"));
             out
         }
