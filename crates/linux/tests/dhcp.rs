@@ -16,10 +16,12 @@ use std::time::{Duration, Instant};
 
 use jailnet_host::{Host, Invocation, JailEntry, SystemHost};
 use jailnet_linux::{LinuxBackend, LinuxOptions, Netns};
-use jailnet_model::alloc::allocate;
 use jailnet_model::net::Cidr;
 use jailnet_plan::resource::ResolvConf;
-use jailnet_plan::{apply, desired, diff, Backend, Graph, Op, Plan, Resource, ResourceId, State};
+use jailnet_plan::{Backend, Op, Resource, ResourceId, State};
+
+mod util;
+use util::pipeline::{converge, down, graph, plan_for, up};
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
@@ -137,40 +139,6 @@ fn files(dir: &Path) -> Vec<String> {
         .collect();
     out.sort();
     out
-}
-
-fn graph(text: &str, state: &mut State) -> Graph {
-    let (cfg, d) = jailnet_model::check(text);
-    assert!(d.is_empty(), "{}", d.render("t.toml", text));
-    let a = allocate(&cfg, "hosta", &state.allocations).unwrap();
-    state.allocations = a;
-    desired(&cfg, &state.allocations).unwrap()
-}
-
-fn plan_for(b: &mut dyn Backend, g: &Graph, state: &State) -> Plan {
-    let scope: Vec<&Resource> = g.nodes.values().chain(state.scope()).collect();
-    let o = b.observe(&scope).unwrap();
-    diff(g, &o, state)
-}
-
-/// desired → observe → diff → apply → re-observe: the plan must then be empty.
-fn converge(b: &mut LinuxBackend, g: &Graph, state: &mut State) -> Plan {
-    let plan = plan_for(b, g, state);
-    if let Err(e) = apply(&plan, b, state, &mut |_, _| {}) {
-        panic!("apply failed: {e}\n{}", plan.render_text());
-    }
-    let again = plan_for(b, g, state);
-    assert!(again.is_empty(), "not converged:\n{}", again.render_text());
-    plan
-}
-
-fn up(b: &mut LinuxBackend, text: &str, state: &mut State) -> Plan {
-    let g = graph(text, state);
-    converge(b, &g, state)
-}
-
-fn down(b: &mut LinuxBackend, state: &mut State) -> Plan {
-    converge(b, &Graph::default(), state)
 }
 
 /// `ping` (iputils) from inside namespace `ns`, a few tries.

@@ -11,8 +11,10 @@ use std::time::Duration;
 use jailnet_linux::{
     AddrOptions, LinkRef, LinuxBackend, LinuxOptions, Netlink, Netns, Request, VethSpec,
 };
-use jailnet_model::alloc::allocate;
-use jailnet_plan::{apply, desired, diff, Backend, Graph, Plan, Resource, State};
+use jailnet_plan::{Graph, State};
+
+mod util;
+use util::pipeline::{converge, graph, plan_for};
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
@@ -136,27 +138,6 @@ ip6 = ["fd00:90:1::10/64"]
 switch = "lan"
 ip4 = ["10.90.1.11/24"]
 "#;
-
-fn plan(b: &mut LinuxBackend, g: &Graph, state: &State) -> Plan {
-    let scope: Vec<&Resource> = g.nodes.values().chain(state.scope()).collect();
-    let o = b.observe(&scope).unwrap();
-    diff(g, &o, state)
-}
-
-fn converge(b: &mut LinuxBackend, g: &Graph, state: &mut State) -> Plan {
-    let p = plan(b, g, state);
-    apply(&p, b, state, &mut |_, _| {}).unwrap();
-    let again = plan(b, g, state);
-    assert!(again.is_empty(), "not converged:\n{}", again.render_text());
-    p
-}
-
-fn graph(text: &str, state: &mut State) -> Graph {
-    let (cfg, d) = jailnet_model::check(text);
-    assert!(d.is_empty(), "{}", d.render("t.toml", text));
-    state.allocations = allocate(&cfg, "t", &state.allocations).unwrap();
-    desired(&cfg, &state.allocations).unwrap()
-}
 
 /// A TCP server in `server_ns` on `bind`; a client in `client_ns` connects to `to`. Returns
 /// the peer address the server saw, or None when no connection was made.
@@ -288,7 +269,7 @@ fn nat_expose_hairpin_drift_and_down() {
 
     // Drift: someone flushes the table; up notices and re-applies.
     env.nft(&["flush", "table", "inet", "jailnet"]);
-    let p = plan(&mut b, &g, &state);
+    let p = plan_for(&mut b, &g, &state);
     assert!(
         p.changes.iter().any(|c| c.id.0 == "firewall:rdr-web"),
         "{}",

@@ -11,8 +11,10 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use jailnet_linux::{AddrOptions, LinkRef, LinuxBackend, LinuxOptions, MacAddr, Netlink, Netns};
-use jailnet_model::alloc::allocate;
-use jailnet_plan::{apply, desired, diff, Backend, Graph, Plan, Resource, ResourceId, State};
+use jailnet_plan::{apply, diff, Backend, Graph, ResourceId, State};
+
+mod util;
+use util::pipeline::{converge, graph, plan_for};
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
@@ -121,34 +123,6 @@ impl Drop for Env {
 
 fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
-}
-
-/// The desired graph, without the switch's DHCP server: the secure VM needs a static lease
-/// in the config, but this test is about its guard, not about dnsmasq.
-fn graph(text: &str, state: &mut State) -> Graph {
-    let (cfg, d) = jailnet_model::check(text);
-    assert!(d.is_empty(), "{}", d.render("t.toml", text));
-    state.allocations = allocate(&cfg, "t", &state.allocations).unwrap();
-    let mut g = desired(&cfg, &state.allocations).unwrap();
-    g.nodes
-        .retain(|_, r| !matches!(r, Resource::DhcpServer { .. }));
-    g
-}
-
-fn plan(b: &mut LinuxBackend, g: &Graph, state: &State) -> Plan {
-    let scope: Vec<&Resource> = g.nodes.values().chain(state.scope()).collect();
-    let o = b.observe(&scope).unwrap();
-    diff(g, &o, state)
-}
-
-fn converge(b: &mut LinuxBackend, g: &Graph, state: &mut State) -> Plan {
-    let p = plan(b, g, state);
-    if let Err(e) = apply(&p, b, state, &mut |_, _| {}) {
-        panic!("apply failed: {e}\n{}", p.render_text());
-    }
-    let again = plan(b, g, state);
-    assert!(again.is_empty(), "not converged:\n{}", again.render_text());
-    p
 }
 
 /// `ping` from namespace `ns` to `dst`: `tries` echo requests, one second each.
@@ -667,7 +641,7 @@ fn guard_drift_is_repaired_and_leftovers_are_collected() {
 
     // Someone flushes the bridge table: the plan recreates the guards, and only them.
     env.nft(&["flush", "table", "bridge", "jailnet"]);
-    let p = plan(&mut b, &g, &state);
+    let p = plan_for(&mut b, &g, &state);
     assert!(
         p.changes.iter().all(|c| c.id.0.starts_with("guard:")),
         "{}",
@@ -700,7 +674,7 @@ fn guard_drift_is_repaired_and_leftovers_are_collected() {
         "handle",
         &handle,
     ]);
-    let p = plan(&mut b, &g, &state);
+    let p = plan_for(&mut b, &g, &state);
     let ids: Vec<&str> = p.changes.iter().map(|c| c.id.0.as_str()).collect();
     assert_eq!(ids, ["guard:evil-vnet0"], "{}", p.render_text());
     assert!(

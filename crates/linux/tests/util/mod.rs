@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod pipeline;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use jailnet_linux::{Netlink, Netns, NsFd};
