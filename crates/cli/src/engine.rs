@@ -147,26 +147,40 @@ pub fn converge(
     }
     let total = prepared.plan.changes.len();
     // A testing aid for crash safety: die by SIGKILL right before change N.
-    let kill_at: Option<usize> = std::env::var("JAILNET_TEST_KILL_BEFORE")
-        .ok()
-        .and_then(|v| v.parse().ok());
+    // Testing aids for crash safety: SIGKILL (JAILNET_TEST_KILL_BEFORE=N) or SIGTERM
+    // (JAILNET_TEST_TERM_BEFORE=N) sent to ourselves right before change N.
+    let at = |var: &str| -> Option<usize> { std::env::var(var).ok().and_then(|v| v.parse().ok()) };
+    let (kill_at, term_at) = (
+        at("JAILNET_TEST_KILL_BEFORE"),
+        at("JAILNET_TEST_TERM_BEFORE"),
+    );
     let result = jailnet_plan::apply_until(
         &prepared.plan,
         backend,
         state,
         &mut |i, c| {
-            if kill_at == Some(i) {
-                // SAFETY: sending a signal to ourselves has no preconditions.
-                unsafe {
-                    libc::kill(libc::getpid(), libc::SIGKILL);
+            for (when, sig) in [(kill_at, libc::SIGKILL), (term_at, libc::SIGTERM)] {
+                if when == Some(i) {
+                    // SAFETY: sending a signal to ourselves has no preconditions.
+                    unsafe {
+                        libc::kill(libc::getpid(), sig);
+                    }
                 }
             }
             if verbose {
-                eprintln!("[{}/{total}] {}", i + 1, c.line());
+                // One progress line, rewritten in place on the terminal.
+                let line: String = c.line().chars().take(100).collect();
+                eprint!("\r\x1b[K[{}/{total}] {line}", i + 1);
+                if i + 1 == total {
+                    eprintln!();
+                }
             }
         },
         &crate::signals::stop_requested,
     );
+    if verbose && result.is_err() {
+        eprintln!();
+    }
     save(state)?;
     match &result {
         Err(e) if !e.rollback_errors.is_empty() => {}

@@ -208,6 +208,47 @@ fn sigkill_at_20_points_during_up_of_50_jails_then_up_converges_and_down_is_clea
 }
 
 #[test]
+fn sigterm_during_up_rolls_back_and_leaves_the_sandbox_as_it_was() {
+    if !root() {
+        eprintln!("SKIP sigterm_during_up…: needs root");
+        return;
+    }
+    let sb = Sandbox::new("t");
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("j.toml");
+    std::fs::write(&cfg, many_jails(10)).unwrap();
+    let state = dir.path().join("state");
+    let before = sb.snapshot();
+    let out = sb.run(&cfg, &state, &["up"], &[("JAILNET_TEST_TERM_BEFORE", "15")]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("interrupted by a signal") && err.contains("rolled back"),
+        "{err}"
+    );
+    assert!(
+        !state.join("journal.json").exists(),
+        "a finished rollback leaves no journal"
+    );
+    assert_eq!(
+        sb.snapshot(),
+        before,
+        "the sandbox is not as it was before up"
+    );
+    let st: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(state.join("state.json")).unwrap()).unwrap();
+    assert!(
+        st["owned"].as_object().unwrap().is_empty(),
+        "state still claims {}",
+        st["owned"]
+    );
+    // And a later up still works.
+    assert!(sb.run(&cfg, &state, &["up"], &[]).status.success());
+    assert!(sb.run(&cfg, &state, &["down"], &[]).status.success());
+    assert_eq!(sb.snapshot(), before);
+}
+
+#[test]
 fn sixteen_parallel_attaches_make_sixteen_working_jails() {
     if !root() {
         eprintln!("SKIP sixteen_parallel_attaches…: needs root");
