@@ -17,7 +17,8 @@
 //! - Bridges with pf in use: `net.link.bridge.pfil_member` / `pfil_bridge` are not both 0
 //!   (else pf never sees traffic crossing the bridges, e.g. after `net.link.bridge.ipfw=1`).
 //! - Secure NICs (ipfw layer-2 guards): ipfw is loaded (`kldstat -q -m ipfw`), and
-//!   `net.link.bridge.ipfw` and `net.link.ether.ipfw` are 1 (seed 001), persistently.
+//!   `net.link.bridge.ipfw` and `net.link.ether.ipfw` are 1 (seed 001), persistently, and
+//!   `net.link.bridge.pfil_local_phys` is 1 so traffic to the host is checked on the port.
 
 use jailnet_host::{Host, Invocation, Output};
 use jailnet_plan::doctor::Finding;
@@ -115,6 +116,7 @@ pub fn doctor<H: Host>(host: &mut H, needs: &Needs) -> Vec<Finding> {
     if needs.guards {
         out.push(ipfw_loaded(host));
         names.extend(GUARD_SYSCTLS);
+        names.push("net.link.bridge.pfil_local_phys");
     }
     if names.is_empty() {
         return out;
@@ -175,6 +177,24 @@ pub fn doctor<H: Host>(host: &mut H, needs: &Needs) -> Vec<Finding> {
                 Finding::ok(check, format!("{name}=1"))
             });
         }
+    }
+    if needs.guards {
+        // Frames for the host itself reach ipfw's layer-2 pass on the bridge, not on the
+        // jail's port; with pfil_local_phys the IP rules also run on the port, so a secure
+        // NIC cannot reach the host from a foreign address either.
+        let name = "net.link.bridge.pfil_local_phys";
+        let v = get(name).unwrap_or("");
+        let check =
+            format!("{name} is 1 (secure NICs: traffic to the host is checked on the jail's port)");
+        out.push(if v == "1" {
+            Finding::ok(check, format!("{name}=1"))
+        } else {
+            Finding::warn(
+                check,
+                format!("{name}={v}: a secure jail can still reach the host itself from a foreign IP address"),
+                format!("sysctl {name}=1\necho '{name}=1' >> {SYSCTL_CONF}"),
+            )
+        });
     }
     if bridge_pfil {
         let m = get("net.link.bridge.pfil_member").unwrap_or("");
