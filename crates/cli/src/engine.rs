@@ -104,11 +104,7 @@ fn plan_against(
         .observe(&wanted)
         .context("cannot observe the host")?;
     let mut plan = diff(graph, &observed, state);
-    let mine = |c: &Change, j: &str| {
-        c.resource()
-            .and_then(Resource::jail)
-            .is_some_and(|x| x.as_str() == j)
-    };
+    let mine = |c: &Change, j: &str| c.resource().and_then(Resource::owner_jail) == Some(j);
     match scope {
         Scope::Attach(j) => plan.changes.retain(|c| c.op != Op::Delete || mine(c, j)),
         Scope::Detach(j) => plan.changes.retain(|c| mine(c, j)),

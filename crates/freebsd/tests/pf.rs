@@ -135,7 +135,7 @@ fn the_seed_004_loopback_pattern_works_end_to_end() {
         .iter()
         .any(|a| a.addr.to_string() == "172.31.255.17"));
     assert_eq!(
-        h.pf_anchor_text(&VnetId::Host, "jailnet/nat-locage")
+        h.pf_anchor_text(&VnetId::Host, "jailnet/jnat-locage")
             .unwrap(),
         "nat on em0 inet from 172.31.255.17 to any -> (em0:0) round-robin\n"
     );

@@ -1,5 +1,7 @@
 //! The firewall part of the desired graph: NAT for switches and shared-IP jails, and a
-//! redirect + pass per exposed port. One `Firewall` resource per pf anchor, so a change
+//! redirect + pass per exposed port. Anchors: `nat-SWITCH`, `jnat-JAIL` (a shared-IP
+//! jail's own NAT), `rdr-JAIL`; the prefixes never collide, so a jail's anchors are found
+//! by name (see [`crate::Resource::owner_jail`]). One `Firewall` resource per pf anchor, so a change
 //! to one jail reloads only that jail's anchor.
 
 use crate::graph::Graph;
@@ -47,7 +49,7 @@ pub fn rules(cfg: &Config, resolved: &Graph, g: &mut Graph) {
             }
             if !rules.is_empty() {
                 g.insert(Resource::Firewall {
-                    anchor: format!("nat-{}", j.name),
+                    anchor: format!("jnat-{}", j.name),
                     rules,
                 });
             }

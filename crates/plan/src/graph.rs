@@ -87,7 +87,7 @@ impl Graph {
         let mut todo: Vec<ResourceId> = self
             .nodes
             .iter()
-            .filter(|(_, r)| r.jail().is_some_and(|j| j.as_str() == jail))
+            .filter(|(_, r)| r.owner_jail() == Some(jail))
             .map(|(id, _)| id.clone())
             .collect();
         while let Some(id) = todo.pop() {
@@ -121,7 +121,7 @@ impl Graph {
             nodes: self
                 .nodes
                 .iter()
-                .filter(|(_, r)| r.jail().is_none_or(|j| j.as_str() != jail))
+                .filter(|(_, r)| r.owner_jail() != Some(jail))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
         }

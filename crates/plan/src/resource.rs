@@ -138,7 +138,7 @@ pub enum Resource {
     Resolver { jail: JailName, conf: ResolvConf },
     /// A packet-filter ruleset jailnet owns: pf anchor `jailnet/<anchor>` on FreeBSD, a
     /// group of rules in table `inet jailnet` on Linux. One per NAT switch (`nat-SWITCH`),
-    /// per NAT shared-IP jail (`nat-JAIL`) and per jail with exposed ports (`rdr-JAIL`).
+    /// per NAT shared-IP jail (`jnat-JAIL`) and per jail with exposed ports (`rdr-JAIL`).
     Firewall { anchor: String, rules: Vec<FwRule> },
     /// Anti-spoofing on a secure port: only `mac`, and IP/ARP from `addrs`, may leave
     /// `port` (FreeBSD: ipfw layer-2 rules; Linux: nft `bridge` family rules).
@@ -273,6 +273,17 @@ impl Resource {
             | Resource::Devfs { jail, .. }
             | Resource::DhcpClient { jail, .. } => Some(jail),
             _ => None,
+        }
+    }
+
+    /// The jail a resource is part of for `attach`/`detach`: [`Resource::jail`], plus
+    /// the jail's own firewall anchors (`rdr-JAIL`, `jnat-JAIL`).
+    pub fn owner_jail(&self) -> Option<&str> {
+        match self {
+            Resource::Firewall { anchor, .. } => anchor
+                .strip_prefix("rdr-")
+                .or_else(|| anchor.strip_prefix("jnat-")),
+            _ => self.jail().map(JailName::as_str),
         }
     }
 

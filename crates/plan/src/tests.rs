@@ -411,3 +411,47 @@ switch = "lan"
         "{names:?}"
     );
 }
+
+#[test]
+fn attach_and_detach_scopes_carry_the_jails_own_firewall_anchors() {
+    let text = r#"
+[host]
+uplink = "em0"
+[switch.lan]
+address = ["10.1.1.1/24"]
+nat = true
+[jail.www]
+expose = ["tcp/8080:80"]
+[[jail.www.nic]]
+switch = "lan"
+ip4 = ["10.1.1.2/24"]
+[jail.db]
+[[jail.db.nic]]
+switch = "lan"
+ip4 = ["10.1.1.3/24"]
+[jail.lo]
+ip4 = ["lo1|172.31.255.17/32"]
+nat = true
+expose = ["tcp/8081:80"]
+"#;
+    let (g, _) = graph(text, &Allocations::default());
+    let ids = |g: &Graph| g.nodes.keys().map(|k| k.0.clone()).collect::<Vec<_>>();
+    let www = ids(&g.for_jail("www"));
+    assert!(www.contains(&"firewall:rdr-www".to_string()), "{www:?}");
+    assert!(
+        !www.iter().any(|i| i.contains("db") || i.contains("lo")),
+        "{www:?}"
+    );
+    let lo = ids(&g.for_jail("lo"));
+    assert!(
+        lo.contains(&"firewall:jnat-lo".into()) && lo.contains(&"firewall:rdr-lo".into()),
+        "{lo:?}"
+    );
+    let rest = ids(&g.without_jail("www"));
+    assert!(!rest.contains(&"firewall:rdr-www".to_string()));
+    assert!(
+        rest.contains(&"firewall:nat-lan".to_string()),
+        "the switch's NAT stays"
+    );
+    assert!(rest.contains(&"firewall:rdr-lo".to_string()));
+}
