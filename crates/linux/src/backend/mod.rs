@@ -42,7 +42,7 @@ use jailnet_model::names::IfName;
 use jailnet_model::net::{Cidr, Mac};
 use jailnet_plan::{Backend, BackendError, Change, Observed, Op, Resource, ResourceId};
 
-use crate::conn::Netlink;
+use crate::conn::{Netlink, Request};
 use crate::error::{Error, Result};
 use crate::netns::{Netns, NsFd};
 use crate::types::{LinkRef, MacAddr};
@@ -326,6 +326,49 @@ fn verb(op: Op) -> &'static str {
         Op::Create => "create",
         Op::Update => "update",
         Op::Delete => "delete",
+    }
+}
+
+/// Refuse to create host interface `name` (of kind `what`) when one of that name exists.
+fn ensure_free(b: &mut LinuxBackend, what: &str, name: &str) -> Result<()> {
+    if b.host_has(name)? {
+        return Err(Error::Invalid {
+            op: format!("create {what} {name}"),
+            reason: "an interface of that name exists".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Create host link `name` with `create`, then in one batch tag it with `alias`, send
+/// `extra(index)` and bring it up; if any of that fails, remove the link again so the
+/// change leaves nothing behind.
+fn create_host_link<'r>(
+    b: &mut LinuxBackend,
+    name: &str,
+    create: Request<'r>,
+    alias: &'r str,
+    extra: impl FnOnce(u32) -> Result<Vec<Request<'r>>>,
+) -> Result<()> {
+    let nl = &mut b.host()?.nl;
+    nl.execute(create)?;
+    let rest = (|| -> Result<u32> {
+        let index = nl.index_of(LinkRef::Name(name))?;
+        let mut reqs = vec![Request::set_alias(index.into(), alias)];
+        reqs.extend(extra(index)?);
+        reqs.push(Request::set_up(index.into(), true));
+        first_error(nl.execute_batch(reqs))?;
+        Ok(index)
+    })();
+    match rest {
+        Ok(index) => {
+            b.host_created(name, Some(index));
+            Ok(())
+        }
+        Err(e) => {
+            let _ = nl.delete_link(name);
+            Err(e)
+        }
     }
 }
 

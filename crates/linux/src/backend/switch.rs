@@ -5,10 +5,10 @@ use jailnet_plan::{Change, Op, Resource};
 
 use super::observe::HostView;
 use super::{address_delta, address_delta_lines, first_error, ignore_missing, tag};
-use super::{is_link_local, observed_mtu, order_like, LinuxBackend};
+use super::{create_host_link, ensure_free, is_link_local, observed_mtu, order_like, LinuxBackend};
 use crate::bridge::BridgeSpec;
 use crate::conn::Request;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::types::LinkRef;
 
 pub(super) fn apply(b: &mut LinuxBackend, change: &Change) -> Result<()> {
@@ -32,36 +32,14 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
         return Ok(());
     };
     let name = ifname.as_str();
-    if b.host_has(name)? {
-        return Err(Error::Invalid {
-            op: format!("create bridge {name}"),
-            reason: "an interface of that name exists".into(),
-        });
-    }
+    ensure_free(b, "bridge", name)?;
     let spec = BridgeSpec {
         mtu: *mtu,
         ..BridgeSpec::new(name)
     };
-    let nl = &mut b.host()?.nl;
-    nl.execute(Request::create_bridge(&spec)?)?;
-    let rest = (|| -> Result<u32> {
-        let index = nl.index_of(LinkRef::Name(name))?;
-        let mut reqs = vec![Request::set_alias(index.into(), alias)];
-        reqs.extend(address_delta(index, &[], addrs)?);
-        reqs.push(Request::set_up(index.into(), true));
-        first_error(nl.execute_batch(reqs))?;
-        Ok(index)
-    })();
-    match rest {
-        Ok(index) => {
-            b.host_created(name, Some(index));
-            Ok(())
-        }
-        Err(e) => {
-            let _ = nl.delete_link(name);
-            Err(e)
-        }
-    }
+    create_host_link(b, name, Request::create_bridge(&spec)?, alias, |index| {
+        address_delta(index, &[], addrs)
+    })
 }
 
 fn update(b: &mut LinuxBackend, before: &Resource, after: &Resource) -> Result<()> {

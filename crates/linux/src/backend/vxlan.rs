@@ -9,9 +9,10 @@ use jailnet_plan::{Change, Op, Resource};
 use std::net::IpAddr;
 
 use super::observe::HostView;
-use super::{first_error, ifname, ignore_missing, observed_mtu, order_like, tag, LinuxBackend};
+use super::{create_host_link, ensure_free, first_error, ifname, ignore_missing};
+use super::{observed_mtu, order_like, tag, LinuxBackend};
 use crate::conn::Request;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::types::{LinkRef, MacAddr};
 use crate::vxlan::{VxlanSpec, VXLAN_PORT};
 
@@ -41,12 +42,7 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
         return Ok(());
     };
     let name = ifname.as_str();
-    if b.host_has(name)? {
-        return Err(Error::Invalid {
-            op: format!("create vxlan {name}"),
-            reason: "an interface of that name exists".into(),
-        });
-    }
+    ensure_free(b, "vxlan", name)?;
     let dev = match dev {
         Some(d) => Some(b.host_index(d.as_str())?),
         None => None,
@@ -58,30 +54,12 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
         mtu: *mtu,
         ..VxlanSpec::new(name, *vni)
     };
-    let nl = &mut b.host()?.nl;
-    nl.execute(Request::create_vxlan(&spec)?)?;
-    let rest = (|| -> Result<u32> {
-        let index = nl.index_of(LinkRef::Name(name))?;
-        let mut reqs = vec![Request::set_alias(index.into(), alias)];
-        reqs.extend(
-            remotes
-                .iter()
-                .map(|r| Request::append_fdb(index, MacAddr::ZERO, *r)),
-        );
-        reqs.push(Request::set_up(index.into(), true));
-        first_error(nl.execute_batch(reqs))?;
-        Ok(index)
-    })();
-    match rest {
-        Ok(index) => {
-            b.host_created(name, Some(index));
-            Ok(())
-        }
-        Err(e) => {
-            let _ = nl.delete_link(name);
-            Err(e)
-        }
-    }
+    create_host_link(b, name, Request::create_vxlan(&spec)?, alias, |index| {
+        Ok(remotes
+            .iter()
+            .map(|r| Request::append_fdb(index, MacAddr::ZERO, *r))
+            .collect())
+    })
 }
 
 /// Peers and MTU brought from `before` to `after` on the existing device.
