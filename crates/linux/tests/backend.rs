@@ -60,12 +60,7 @@ impl Env {
 
     /// Jail namespaces of this sandbox that exist.
     fn jail_namespaces(&self) -> Vec<String> {
-        let prefix = format!("{}-", self.host);
-        Netns::list()
-            .unwrap()
-            .into_iter()
-            .filter(|n| n.starts_with(&prefix))
-            .collect()
+        util::jail_namespaces(&self.host)
     }
 
     fn host_netlink(&self) -> Netlink {

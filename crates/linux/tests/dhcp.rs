@@ -78,12 +78,7 @@ impl Env {
     }
 
     fn jail_namespaces(&self) -> Vec<String> {
-        let prefix = format!("{}-", self.host);
-        Netns::list()
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|n| n.starts_with(&prefix))
-            .collect()
+        util::jail_namespaces(&self.host)
     }
 
     /// Processes whose command line names a file in the run directory.

@@ -13,6 +13,8 @@ use jailnet_linux::{
 use jailnet_model::alloc::allocate;
 use jailnet_plan::{apply, desired, diff, Backend, Graph, Plan, Resource, State};
 
+mod util;
+
 struct Env {
     host: String,
     lan: String,
@@ -35,14 +37,8 @@ impl Drop for Env {
                 let _ = Command::new("kill").arg(pid).status();
             }
         }
-        let prefix = format!("{}-", self.host);
-        for ns in Netns::list().unwrap_or_default() {
-            if ns.starts_with(&prefix) {
-                let _ = Netns::delete(&ns);
-            }
-        }
         let _ = Netns::delete(&self.lan);
-        let _ = Netns::delete(&self.host);
+        util::delete_sandbox_host(&self.host);
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

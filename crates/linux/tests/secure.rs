@@ -110,13 +110,7 @@ impl Env {
 
 impl Drop for Env {
     fn drop(&mut self) {
-        let prefix = format!("{}-", self.host);
-        for ns in Netns::list().unwrap_or_default() {
-            if ns.starts_with(&prefix) {
-                let _ = Netns::delete(&ns);
-            }
-        }
-        let _ = Netns::delete(&self.host);
+        util::delete_sandbox_host(&self.host);
         let _ = std::fs::remove_dir_all(&self.etc);
     }
 }

@@ -90,3 +90,21 @@ pub fn current_ns_inode() -> u64 {
         .expect("stat own netns")
         .ino()
 }
+
+/// The namespaces jailnet made for the jails of sandbox host `host` (`host-JAIL`).
+pub fn jail_namespaces(host: &str) -> Vec<String> {
+    let prefix = format!("{host}-");
+    Netns::list()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|n| n.starts_with(&prefix))
+        .collect()
+}
+
+/// Delete sandbox host `host` and every jail namespace made for it (for `Drop`).
+pub fn delete_sandbox_host(host: &str) {
+    for ns in jail_namespaces(host) {
+        let _ = Netns::delete(&ns);
+    }
+    let _ = Netns::delete(host);
+}
