@@ -10,6 +10,9 @@ mod common;
 #[allow(dead_code)]
 mod checks;
 
+#[path = "../../../fuzz/src/replay.rs"]
+mod replay;
+
 use common::*;
 use jailnet_freebsd_sim::SimHost;
 use jailnet_host::Invocation;
@@ -21,30 +24,9 @@ fn fuzz_dir() -> PathBuf {
     root().join("../../fuzz")
 }
 
-fn files(target: &str) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for kind in ["seeds", "regressions"] {
-        let dir = fuzz_dir().join(kind).join(target);
-        let Ok(rd) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        out.extend(rd.map(|e| e.unwrap().path()).filter(|p| p.is_file()));
-    }
-    out.sort();
-    out
-}
-
 #[test]
 fn every_seed_and_regression_passes_its_target() {
-    for t in TARGETS {
-        let fs = files(t);
-        assert!(!fs.is_empty(), "no seeds for fuzz target {t}");
-        for f in fs {
-            let data = std::fs::read(&f).unwrap();
-            let r = std::panic::catch_unwind(|| assert!(checks::run(t, &data)));
-            assert!(r.is_ok(), "{t}: {} fails", f.display());
-        }
-    }
+    replay::replay(&fuzz_dir(), &TARGETS, checks::run);
 }
 
 /// Writes `fuzz/seeds/<target>/sim-<example>.txt` from the simulator (only with

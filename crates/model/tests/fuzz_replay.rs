@@ -5,32 +5,18 @@
 #[path = "../../../fuzz/src/model.rs"]
 mod checks;
 
+#[path = "../../../fuzz/src/replay.rs"]
+mod replay;
+
 use std::path::PathBuf;
 
 const TARGETS: [&str; 3] = ["config", "iocage", "expose_alias_addr"];
 
-fn files(target: &str) -> Vec<PathBuf> {
-    let fuzz = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
-    let mut out = Vec::new();
-    for kind in ["seeds", "regressions"] {
-        let Ok(rd) = std::fs::read_dir(fuzz.join(kind).join(target)) else {
-            continue;
-        };
-        out.extend(rd.map(|e| e.unwrap().path()).filter(|p| p.is_file()));
-    }
-    out.sort();
-    out
-}
-
 #[test]
 fn every_seed_and_regression_passes_its_target() {
-    for t in TARGETS {
-        let fs = files(t);
-        assert!(!fs.is_empty(), "no seeds for fuzz target {t}");
-        for f in fs {
-            let data = std::fs::read(&f).unwrap();
-            let r = std::panic::catch_unwind(|| assert!(checks::run(t, &data)));
-            assert!(r.is_ok(), "{t}: {} fails", f.display());
-        }
-    }
+    replay::replay(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz"),
+        &TARGETS,
+        checks::run,
+    );
 }
