@@ -87,6 +87,7 @@ impl SimHost {
             procs: BTreeMap::new(),
             next_pid: 100,
             lan_dhcp: BTreeMap::new(),
+            refuse_reclaim_of_jail_born: false,
         };
         st.rc_conf.insert("hostname".into(), hostname.into());
         st.sysctl.insert("kern.hostname".into(), hostname.into());
@@ -233,6 +234,20 @@ impl SimHost {
         } else {
             self.state.modules.remove("pf");
         }
+        self
+    }
+
+    /// Unloads kernel module `m` (`if_epair`, `if_bridge`): ifconfig loads it on first use
+    /// on the host, but a jail cannot.
+    pub fn without_module(mut self, m: &str) -> Self {
+        self.state.modules.remove(m);
+        self
+    }
+
+    /// A kernel whose `ifconfig X -vnet J` refuses an interface born inside jail J
+    /// (the unverified side of §1.4).
+    pub fn refusing_reclaim_of_jail_born(mut self) -> Self {
+        self.state.refuse_reclaim_of_jail_born = true;
         self
     }
 

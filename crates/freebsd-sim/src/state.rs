@@ -49,6 +49,11 @@ pub struct SimState {
     /// DHCP servers outside the host, on the LAN behind a physical NIC (seed 003's router).
     #[serde(default)]
     pub lan_dhcp: BTreeMap<String, LanDhcp>,
+    /// The other answer to §1.4's open question: a kernel whose `-vnet` refuses an
+    /// interface born inside the jail (`SIOCSIFRVNET: Operation not permitted`). Off by
+    /// default (the reading of `if_vmove_reclaim`, which checks no home vnet).
+    #[serde(default)]
+    pub refuse_reclaim_of_jail_born: bool,
 }
 
 /// One network interface, in whichever vnet it currently lives.
@@ -292,6 +297,7 @@ impl PartialEq for SimState {
             procs,
             next_pid: _,
             lan_dhcp,
+            refuse_reclaim_of_jail_born,
         } = self;
         *hostname == other.hostname
             && *vimage == other.vimage
@@ -306,6 +312,7 @@ impl PartialEq for SimState {
             && *modules == other.modules
             && *procs == other.procs
             && *lan_dhcp == other.lan_dhcp
+            && *refuse_reclaim_of_jail_born == other.refuse_reclaim_of_jail_born
     }
 }
 

@@ -37,9 +37,13 @@ pub struct FreebsdBackend<H: Host> {
     jail_devfs: BTreeMap<String, u16>,
     /// Where dnsmasq's config, pid and lease files live.
     run_dir: String,
-    /// VNET jails to create, waiting for their first NIC (whose `b` end `jail -c` then
-    /// takes in with `vnet.interface`) or for anything else that needs them.
-    pending_jails: BTreeMap<String, Resource>,
+    /// Links in use on the bridge node of each netgraph switch, by switch interface, as
+    /// observed (`ngctl list -l`) and kept up to date with what was created since.
+    ng_links: BTreeMap<String, Vec<u32>>,
+    /// Creating a NIC's pair inside its running jail failed once (no `if_epair` loaded,
+    /// or a kernel that will not `-vnet` an interface born in a jail): from then on pairs
+    /// are born on the host (see `lower/nic.rs`).
+    host_born_nic: bool,
 }
 
 impl<H: Host> FreebsdBackend<H> {
@@ -54,7 +58,8 @@ impl<H: Host> FreebsdBackend<H> {
             ipfw: None,
             jail_devfs: BTreeMap::new(),
             run_dir: lower::dhcp::RUN_DIR.to_string(),
-            pending_jails: BTreeMap::new(),
+            host_born_nic: false,
+            ng_links: BTreeMap::new(),
         }
     }
 
@@ -85,7 +90,6 @@ impl<H: Host> FreebsdBackend<H> {
         Ctx {
             unit: None,
             host_resolv: None,
-            new_jail: None,
             local_addrs: self
                 .view
                 .as_ref()
@@ -110,6 +114,7 @@ impl<H: Host> FreebsdBackend<H> {
                 .collect(),
             jail_root: None,
             run_dir: Some(self.run_dir.clone()),
+            host_born_nic: self.host_born_nic,
         }
     }
 
@@ -172,89 +177,33 @@ impl<H: Host> FreebsdBackend<H> {
         let r = change
             .resource()
             .ok_or_else(|| Error::Unsupported(format!("{}: empty change", change.id)))?;
-        // A VNET jail's creation waits for its first NIC (see `lower/nic.rs`).
-        match (change.op, r) {
-            (
-                Op::Create,
-                Resource::Jail {
-                    name, vnet: true, ..
-                },
-            ) => {
-                self.pending_jails.insert(name.to_string(), r.clone());
-                return Ok(());
-            }
-            (Op::Delete, Resource::Jail { name, .. })
-                if self.pending_jails.remove(name.as_str()).is_some() =>
-            {
-                return Ok(());
-            }
-            _ => {}
-        }
-        let mut new_jail = None;
-        if let Some(j) = r.jail().map(|j| j.to_string()) {
-            let first_nic = change.op == Op::Create
-                && matches!(
-                    r,
-                    Resource::Nic {
-                        switch_imp: SwitchImpl::Bridge,
-                        ..
-                    }
-                );
-            match self.pending_jails.get(&j) {
-                Some(jr) if first_nic => {
-                    // The ctx's map leaves out rulesets that are not jailnet's.
-                    let devfs = self.ctx().jail_devfs.get(&j).copied();
-                    new_jail = Some(lower::jail::create_args(jr, devfs.as_ref()));
-                }
-                Some(_) => self.create_pending(&j)?,
-                None => {}
-            }
-        }
-        let made_jail = new_jail.is_some();
-        self.apply_lowered(change, r, new_jail)?;
-        if made_jail {
-            if let Some(j) = r.jail() {
-                self.pending_jails.remove(j.as_str());
-            }
-        }
-        Ok(())
+        self.apply_lowered(change, r)
     }
 
-    /// Create pending jail `j` now, on its own.
-    fn create_pending(&mut self, j: &str) -> Result<(), Error> {
-        if let Some(jr) = self.pending_jails.get(j).cloned() {
-            let devfs = self.ctx().jail_devfs.get(j).copied();
-            let steps = lower::jail::create(&jr, devfs.as_ref());
-            run_steps(&mut self.host, &steps)?;
-            self.pending_jails.remove(j);
-        }
-        Ok(())
-    }
-
-    /// Create every jail still waiting for a NIC.
-    fn create_all_pending(&mut self) -> Result<(), Error> {
-        let names: Vec<String> = self.pending_jails.keys().cloned().collect();
-        for j in names {
-            self.create_pending(&j)?;
-        }
-        Ok(())
-    }
-
-    fn apply_lowered(
-        &mut self,
-        change: &Change,
-        r: &Resource,
-        new_jail: Option<Vec<String>>,
-    ) -> Result<(), Error> {
+    fn apply_lowered(&mut self, change: &Change, r: &Resource) -> Result<(), Error> {
         if change.op == Op::Create && self.is_netgraph(r) {
-            crate::phased::create(&mut self.host, r)?;
-            if let Resource::Switch { ifname, .. } = r {
-                self.netgraph.insert(ifname.to_string());
+            let switch = match r {
+                Resource::Switch { ifname, .. } => ifname.to_string(),
+                Resource::Nic { switch, .. } | Resource::Member { switch, .. } => {
+                    switch.to_string()
+                }
+                _ => String::new(),
+            };
+            let known = self.ng_links.remove(&switch);
+            let used = match crate::phased::create(&mut self.host, r, known.clone()) {
+                // What we knew was stale (someone else hooked a link): ask the bridge.
+                Err(Error::Tool { .. }) if known.is_some() => {
+                    crate::phased::create(&mut self.host, r, None)?
+                }
+                other => other?,
+            };
+            self.ng_links.insert(switch.clone(), used);
+            if let Resource::Switch { .. } = r {
+                self.netgraph.insert(switch);
             }
             return Ok(());
         }
         let mut ctx = self.ctx();
-        ctx.new_jail = new_jail;
         if let Some(Resource::Resolver {
             conf: ResolvConf::Inherit,
             ..
@@ -319,6 +268,13 @@ impl<H: Host> FreebsdBackend<H> {
                     self.units.mark(cloner, unit);
                     last = Some(e);
                 }
+                Err(e @ Error::Tool { .. }) if born_in_jail(change, &ctx) => {
+                    // A tool refused (not a failure to run it); everything was undone.
+                    // Try again with the pair born on the host.
+                    self.host_born_nic = true;
+                    ctx.host_born_nic = true;
+                    last = Some(e);
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -368,6 +324,15 @@ impl<H: Host> Backend for FreebsdBackend<H> {
                 _ => None,
             })
             .collect();
+        self.ng_links = self
+            .netgraph
+            .iter()
+            .filter_map(|sw| {
+                let br = lower::netgraph::bridge_node(sw);
+                let n = observe::ngctl::node(&view.netgraph, &br)?;
+                Some((sw.clone(), observe::ngctl::used_links(n)))
+            })
+            .collect();
         self.units = Units::from_view(&view);
         let observed = observe::map(&view, scope);
         self.view = Some(view);
@@ -376,10 +341,6 @@ impl<H: Host> Backend for FreebsdBackend<H> {
 
     fn apply(&mut self, change: &Change) -> Result<(), BackendError> {
         self.apply_change(change).map_err(BackendError::from)
-    }
-
-    fn commit(&mut self) -> Result<(), BackendError> {
-        self.create_all_pending().map_err(BackendError::from)
     }
 
     fn commands(&self, change: &Change) -> Vec<String> {
@@ -403,6 +364,18 @@ fn foreign_devfs(v: &HostView) -> BTreeSet<u16> {
         .collect()
 }
 
+/// Whether `change` creates a NIC whose pair `ctx` has born inside a running jail.
+fn born_in_jail(change: &Change, ctx: &Ctx) -> bool {
+    !ctx.host_born_nic
+        && matches!(
+            change.after,
+            Some(Resource::Nic {
+                switch_imp: SwitchImpl::Bridge,
+                ..
+            })
+        )
+}
+
 /// The first step (the clone itself) failed because its unit is taken: nothing was made.
 fn unit_taken(e: &Error, steps: &[crate::exec::Step]) -> bool {
     let Error::Tool { argv, stderr, .. } = e else {
@@ -410,6 +383,7 @@ fn unit_taken(e: &Error, steps: &[crate::exec::Step]) -> bool {
     };
     let first = steps.first().map(|s| s.inv.argv().join(" "));
     first.as_deref() == Some(argv.as_str())
-        && (stderr.contains("already exists") || stderr.contains("SIOCIFCREATE"))
+        && (stderr.contains("already exists")
+            || (stderr.contains("SIOCIFCREATE") && stderr.contains("File exists")))
         && !stderr.contains("SIOCSIFNAME")
 }

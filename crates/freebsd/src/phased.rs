@@ -14,15 +14,23 @@ use crate::observe::ngctl::{node, parse_ifname, parse_list, used_links};
 use jailnet_host::{Host, Output};
 use jailnet_plan::Resource;
 
-/// Creates `r`, a netgraph switch, NIC or uplink, all or nothing.
-pub fn create<H: Host + ?Sized>(host: &mut H, r: &Resource) -> Result<(), Error> {
+/// Creates `r`, a netgraph switch, NIC or uplink, all or nothing. `used` is what the
+/// caller knows of the links in use on the switch's bridge (from `ngctl list -l` and what
+/// it created since); without it the bridge is asked (`ngctl show`, one spawn more).
+/// Returns the links in use on that bridge afterwards.
+pub fn create<H: Host + ?Sized>(
+    host: &mut H,
+    r: &Resource,
+    used: Option<Vec<u32>>,
+) -> Result<Vec<u32>, Error> {
     let mut run = Phases {
         host,
         done: Vec::new(),
+        used,
     };
     let result = phases(&mut run, r);
     match result {
-        Ok(()) => Ok(()),
+        Ok(()) => Ok(run.used.unwrap_or_default()),
         Err(e) => {
             let done: Vec<&Step> = run.done.iter().collect();
             Err(exec::undo(run.host, &done, e))
@@ -34,6 +42,8 @@ pub fn create<H: Host + ?Sized>(host: &mut H, r: &Resource) -> Result<(), Error>
 struct Phases<'h, H: Host + ?Sized> {
     host: &'h mut H,
     done: Vec<Step>,
+    /// Links in use on the bridge, once known.
+    used: Option<Vec<u32>>,
 }
 
 impl<H: Host + ?Sized> Phases<'_, H> {
@@ -65,13 +75,22 @@ impl<H: Host + ?Sized> Phases<'_, H> {
         }
     }
 
-    /// The `n` lowest free links of the bridge of switch `switch` (`ngctl show`).
+    /// The `n` lowest free links of the bridge of switch `switch`, taken (`ngctl show`
+    /// when the links in use are not known yet).
     fn free_links(&mut self, switch: &str, n: usize) -> Result<Vec<u32>, Error> {
-        let br = bridge_node(switch);
-        let out = self.step(show(&br))?;
-        let nodes = parse_list(&out.stdout)?;
-        let used = node(&nodes, &br).map(used_links).unwrap_or_default();
-        Ok(free_links(&used, n))
+        let mut used = match self.used.take() {
+            Some(u) => u,
+            None => {
+                let br = bridge_node(switch);
+                let out = self.step(show(&br))?;
+                let nodes = parse_list(&out.stdout)?;
+                node(&nodes, &br).map(used_links).unwrap_or_default()
+            }
+        };
+        let free = free_links(&used, n);
+        used.extend(&free);
+        self.used = Some(used);
+        Ok(free)
     }
 }
 
@@ -79,6 +98,8 @@ fn phases<H: Host + ?Sized>(run: &mut Phases<'_, H>, r: &Resource) -> Result<(),
     match r {
         Resource::Switch { ifname, .. } => {
             let out = run.batch(&switch_batch(ifname.as_str()))?;
+            // The switch's own eiface sits on link0.
+            run.used = Some(vec![0]);
             let ngeth = parse_ifname(&out.stdout)?;
             for s in switch_host(r, Some(&ngeth)) {
                 run.step(s)?;
@@ -140,7 +161,7 @@ mod tests {
             addrs: Vec::new(),
         };
         let mut h = RecordingHost::new(Line4Fails);
-        let e = create(&mut h, &sw).unwrap_err();
+        let e = create(&mut h, &sw, None).unwrap_err();
         assert!(e.to_string().contains("line 4"), "{e}");
         let t = h.transcript();
         assert!(t.ends_with("ngctl shutdown jailnet_br_lan:link0\n"), "{t}");

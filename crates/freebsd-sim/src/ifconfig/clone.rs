@@ -1,7 +1,7 @@
 //! Interface cloning: which cloner a `NAME create` means, unit allocation, the new
 //! interface's defaults (§1.2, §3), and `destroy` (epair destroys both ends).
 
-use crate::exec::{fail, R};
+use crate::exec::{fail, Caller, R};
 use crate::state::{derived_mac, CloneUnit, IfKind, Iface, SimState, VnetId, Vxlan};
 
 /// What `ifconfig NAME create` asks for.
@@ -52,6 +52,34 @@ pub(crate) fn classify(st: &SimState, vnet: &VnetId, name: &str) -> Option<Clone
         "vlan" => CloneReq::Vlan(unit),
         _ => return None,
     })
+}
+
+/// ifconfig's `ifmaybeload`: the kernel module behind a cloner is loaded on first use
+/// (§2 [V]); inside a jail kldload is not permitted, so the create fails as the kernel
+/// knows no such cloner. Modelled for `if_epair` and `if_bridge` (a fresh host has both
+/// loaded; tests unload them); the vxlan module is taken as always there.
+pub(crate) fn load_module(
+    st: &mut SimState,
+    caller: &Caller,
+    typed: &str,
+    req: &CloneReq,
+) -> R<()> {
+    let module = match req {
+        CloneReq::Epair(_) => "if_epair",
+        CloneReq::Bridge(_) => "if_bridge",
+        _ => return Ok(()),
+    };
+    if st.modules.contains(module) {
+        return Ok(());
+    }
+    if caller.jail.is_some() {
+        return Err(fail(
+            "ifconfig",
+            format!("SIOCIFCREATE2 ({typed}): Invalid argument"),
+        ));
+    }
+    st.modules.insert(module.to_string());
+    Ok(())
 }
 
 /// Creates the interface(s) for `req` in `vnet`; returns the index of the one ifconfig

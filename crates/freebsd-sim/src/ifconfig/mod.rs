@@ -83,7 +83,12 @@ fn ifconfig(st: &mut SimState, caller: &Caller, args: &[String]) -> R<Output> {
         let key = rest.get(1).ok_or_else(usage)?;
         denied_in_jail(&caller, "SIOCSIFRVNET")?;
         vnet::reclaim(st, typed, key)?;
-        return Ok(Output::ok(""));
+        // ifconfig goes on with the words after `-vnet JAIL`, now on the host (§1.4).
+        let more = &rest[2..];
+        return match st.find(&caller.vnet, typed) {
+            Some(idx) if !more.is_empty() => apply(st, &caller, idx, more, false),
+            _ => Ok(Output::ok("")),
+        };
     }
 
     let mut created = false;
@@ -107,6 +112,7 @@ fn ifconfig(st: &mut SimState, caller: &Caller, args: &[String]) -> R<Output> {
                     format!("SIOCIFCREATE2 ({typed}): Invalid argument"),
                 )
             })?;
+            clone::load_module(st, &caller, typed, &req)?;
             let new = clone::create(st, &caller.vnet, typed, req)?;
             if st.ifaces.get(&new).map(|i| i.name.as_str()) != Some(typed) {
                 print_name = true;

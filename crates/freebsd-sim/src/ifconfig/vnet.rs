@@ -81,6 +81,12 @@ pub(crate) fn reclaim(st: &mut SimState, name: &str, key: &str) -> R<()> {
             format!("SIOCSIFRVNET({jid}, {name}): File exists"),
         ));
     }
+    if st.refuse_reclaim_of_jail_born && st.ifaces.get(&idx).is_some_and(|i| i.home == from) {
+        return Err(fail(
+            "ifconfig",
+            format!("SIOCSIFRVNET({jid}, {name}): Operation not permitted"),
+        ));
+    }
     move_iface(st, idx, VnetId::Host);
     Ok(())
 }
@@ -183,6 +189,77 @@ mod tests {
                 1,
                 "ifconfig: SIOCSIFRVNET(1, tap0): Device not configured\n".into()
             )
+        );
+    }
+
+    #[test]
+    fn a_pair_born_in_a_jail_comes_out_configured_and_dies_with_the_jail() {
+        // §1.4 [I] (taken: `-vnet` checks no home vnet); §1.1: the words after
+        // `-vnet JAIL` apply on the host; §3: an interface born in a vnet dies with it.
+        let mut h = SimHost::fresh();
+        h.sh("jail", &["-c", "name=www", "vnet", "persist"]);
+        let o = h.sh(
+            "jexec",
+            &[
+                "www",
+                "ifconfig",
+                "epair3",
+                "create",
+                "inet",
+                "10.0.0.2/24",
+                "name",
+                "vnet0",
+                "up",
+            ],
+        );
+        assert_eq!(
+            (o.status, o.stdout.as_str()),
+            (0, "vnet0\n"),
+            "{}",
+            o.stderr
+        );
+        let www = VnetId::Jail("www".into());
+        assert!(h
+            .iface(&www, "vnet0")
+            .is_some_and(|i| i.up && !i.inet.is_empty()));
+        let o = sh(&mut h, &["epair3b", "-vnet", "www", "name", "www-0", "up"]);
+        assert_eq!(o, (0, "www-0\n".into()));
+        let host_end = h.iface(&VnetId::Host, "www-0").expect("pulled out");
+        assert!(host_end.up && host_end.home == www);
+        h.sh("jail", &["-r", "www"]);
+        assert!(h.iface(&VnetId::Host, "www-0").is_none());
+        assert_eq!(h.state(), SimHost::fresh().state());
+    }
+
+    #[test]
+    fn the_other_kernel_refuses_and_a_jail_cannot_load_if_epair() {
+        let mut h = SimHost::fresh().refusing_reclaim_of_jail_born();
+        h.sh("jail", &["-c", "name=www", "vnet", "persist"]);
+        assert_eq!(
+            h.sh("jexec", &["www", "ifconfig", "epair3", "create"])
+                .status,
+            0
+        );
+        assert_eq!(
+            sh(&mut h, &["epair3b", "-vnet", "www", "up"]),
+            (
+                1,
+                "ifconfig: SIOCSIFRVNET(1, epair3b): Operation not permitted\n".into()
+            )
+        );
+        let mut h = SimHost::fresh().without_module("if_epair");
+        h.sh("jail", &["-c", "name=www", "vnet", "persist"]);
+        let o = h.sh("jexec", &["www", "ifconfig", "epair3", "create"]);
+        assert_eq!(
+            (o.status, o.stderr.as_str()),
+            (1, "ifconfig: SIOCIFCREATE2 (epair3): Invalid argument\n")
+        );
+        // ifconfig on the host loads it (ifmaybeload), after which the jail can too.
+        assert_eq!(sh(&mut h, &["epair", "create"]).0, 0);
+        assert_eq!(
+            h.sh("jexec", &["www", "ifconfig", "epair3", "create"])
+                .status,
+            0
         );
     }
 }

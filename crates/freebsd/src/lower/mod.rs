@@ -57,10 +57,9 @@ pub struct Ctx {
     pub jail_root: Option<(String, u16)>,
     /// Where dnsmasq's files live (default [`dhcp::RUN_DIR`]).
     pub run_dir: Option<String>,
-    /// For a NIC whose VNET jail is not created yet: the jail's `jail -c` arguments. The
-    /// NIC's `b` end is then handed over by `jail -c … vnet.interface=epairNb` itself,
-    /// instead of a separate `ifconfig epairNb vnet J`.
-    pub new_jail: Option<Vec<String>>,
+    /// Create NIC pairs on the host and move one end in (4 spawns) rather than inside the
+    /// running jail (3 spawns), after the latter failed once (see `nic.rs`).
+    pub host_born_nic: bool,
 }
 
 impl Ctx {

@@ -3,12 +3,15 @@
 //! ng_eiface per NIC, moved into the jail): node names, and the steps of each phase.
 //!
 //! Creation needs the kernel's answers between steps — which `ngethN` a new eiface got
-//! (`msg … getifname`) and which bridge links are free (`ngctl show`) — so
-//! [`crate::phased`] runs these phases one after the other; a dry run renders them with
-//! the placeholders `ngethN` and `linkL`. Several ngctl commands go in one call as a batch
-//! (`ngctl -f -`, commands on stdin): one control socket for the whole batch, so `.` and
-//! relative paths through its hooks work, and it stops at the first failing line
-//! (`ngctl: line N: error in file`), which tells which lines' undo must run.
+//! (`msg … getifname`) and which bridge links are free — so [`crate::phased`] runs these
+//! phases one after the other; a dry run renders them with the placeholders `ngethN` and
+//! `linkL`. The links in use come from the observation (`ngctl list -l` lists every
+//! node's hooks) and what was created since; only when that is unknown or turned out
+//! stale is the bridge asked (`ngctl show BR:`, one spawn more). Several ngctl commands go
+//! in one call as a batch (`ngctl -f -`, commands on stdin): one control socket for the
+//! whole batch, so `.` and relative paths through its hooks work, and it stops at the
+//! first failing line (`ngctl: line N: error in file`), which tells which lines' undo
+//! must run.
 //!
 //! Node names (≤ 31 chars, no `.` `:` `[` `]`, never all hex digits like an ID):
 //! `jailnet_br_IF` for the ng_bridge of the switch whose host interface is IF and
@@ -23,15 +26,13 @@
 //!   `msg EIF: getifname`; then `ifconfig ngethN [inet A alias] name IF description …
 //!   group jailnet [mtu M] up`. The bridge hangs off the batch's socket until the eiface
 //!   holds it, so a batch failing early leaves nothing (the bridge shuts itself down).
-//! - uplink: 2 — `ngctl show BR:` (two free links), then the batch `connect ETH: BR: lower
-//!   linkA`, `connect ETH: BR: upper linkB`, `msg ETH: setpromisc 1`, `msg ETH: setautosrc
-//!   0` (frames of other MACs reach the bridge; the jails' source MACs are kept).
-//! - NIC: 4 (+1 per address after the first) — `ngctl show BR:` (a free link), the batch
-//!   `mkpeer BR: eiface linkL ether`, `name BR:linkL EIF`, `msg EIF: set MAC`,
-//!   `msg EIF: getifname`; `ifconfig ngethN name HOST description … group jailnet vnet J`
-//!   (renamed and tagged on the host, moved in the same call); `jexec J ifconfig HOST
-//!   [inet A alias] name NIC [mtu M] up`. Same floor as the epair path: the kernel must be
-//!   asked twice, the host must move the interface, the jail must configure it.
+//! - uplink: 1 — the batch `connect ETH: BR: lower linkA`, `connect ETH: BR: upper
+//!   linkB`, `msg ETH: setpromisc 1`, `msg ETH: setautosrc 0` (frames of other MACs reach
+//!   the bridge; the jails' source MACs are kept).
+//! - NIC: 3 (+1 per address after the first) — the batch `mkpeer BR: eiface linkL ether`,
+//!   `name BR:linkL EIF`, `msg EIF: set MAC`, `msg EIF: getifname`; `ifconfig ngethN name
+//!   HOST description … group jailnet vnet J` (renamed and tagged on the host, moved in
+//!   the same call); `jexec J ifconfig HOST [inet A alias] name NIC [mtu M] up`.
 //!
 //! Undo: shutting the NIC's or switch's eiface down (through `BR:linkL`, valid from the
 //! moment it exists) removes its interface wherever it is; the switch's bridge then loses

@@ -1,22 +1,30 @@
-//! VNET NICs on an if_bridge switch, as an epair: the `a` end stays on the host (renamed,
-//! tagged, on the switch), the `b` end goes into the jail (renamed to the NIC name).
+//! VNET NICs on an if_bridge switch, as an epair: one end stays on the host (renamed,
+//! tagged, on the switch), the other is the jail's NIC (renamed to the NIC name). The jail
+//! runs already (`jail -c … vnet` is the jail's own change).
 //!
-//! Attach to a running jail, in 4 spawns (+1 per address after the first, as ifconfig
-//! applies one address per call):
-//! 1. `ifconfig epairN create name HOST description jailnet:nic:J/N group jailnet [mtu M] up`
-//! 2. `ifconfig BR addm HOST [private HOST]` — isolation in the same call as membership,
-//!    so no frame passes before the port is private (the poststart race of seed 004);
-//! 3. `ifconfig epairNb vnet J`;
+//! Three spawns per NIC (+1 per address after the first, as ifconfig applies one address
+//! per call): the pair is born inside the jail, already configured, and its host end is
+//! pulled out and configured in one call:
+//! 1. `jexec J ifconfig epairN create [inet A/LEN alias] name NIC ether MAC [mtu M] up`
+//! 2. `ifconfig epairNb -vnet J name HOST description jailnet:nic:J/N group jailnet [mtu M] up`
+//!    (`-vnet` must come first; the rest then applies on the host, §1.1/§1.4);
+//! 3. `ifconfig BR addm HOST [private HOST]` — isolation in the same call as membership,
+//!    so no frame passes before the port is private (the poststart race of seed 004).
+//!
+//! The pair's home is the jail's vnet, so it dies with the jail however the jail is
+//! stopped, instead of coming back to the host as a stray `epairNb` (§3) — the leak
+//! iocage and pot users know. Whether `-vnet` may pull out an interface born in the jail
+//! is unverified (§1.4 [I]), and a jail cannot load `if_epair` itself: if this path is
+//! refused, the backend falls back, for the rest of its life, to a pair born on the host,
+//! in 4 spawns:
+//! 1. `ifconfig epairN create name HOST description … group jailnet [mtu M] up`
+//! 2. `ifconfig BR addm HOST [private HOST]`
+//! 3. `ifconfig epairNb vnet J` (a move drops addresses and `up`, so the jail end is
+//!    configured from inside:)
 //! 4. `jexec J ifconfig epairNb [inet A/LEN alias] name NIC ether MAC [mtu M] up`.
 //!
-//! When jailnet creates the jail in the same apply (the usual `up`), the jail's creation
-//! waits for its first NIC and step 3 becomes `jail -c … vnet.interface=epairNb`: the
-//! kernel hands the `b` end over while making the jail, so the NIC costs 3 spawns and
-//! the jail none of its own. Four is the floor for a jail that already runs: the host
-//! end needs one call on itself and one on the bridge (`addm`), the jail end must be
-//! moved by the host and configured from inside (a move drops addresses and `up`). If a
-//! step fails, the earlier ones are undone (`jail -r` gives the `b` end back, then
-//! destroying HOST takes both ends).
+//! If a step fails, the earlier ones are undone (the host end goes back into its jail,
+//! destroying either end of a pair takes both).
 
 use super::{addr_delta, addr_words, ifconfig, mtu_words, tag, tap::addm, unit_name, Ctx};
 use crate::exec::Step;
@@ -41,12 +49,8 @@ pub(crate) fn create(r: &Resource, ctx: &Ctx) -> Vec<Step> {
     };
     let pair = unit_name("epair", ctx.unit);
     let b = format!("{pair}b");
-    let mut first = vec![
-        pair,
-        "create".into(),
-        "name".into(),
-        host_ifname.to_string(),
-    ];
+    // The host end's words after its name: `create name HOST tag… [mtu] up`.
+    let mut first = vec!["create".into(), "name".to_string(), host_ifname.to_string()];
     first.extend(tag(r));
     first.extend(mtu_words(*mtu));
     first.push("up".into());
@@ -66,6 +70,26 @@ pub(crate) fn create(r: &Resource, ctx: &Ctx) -> Vec<Step> {
     }
     inside.push("up".into());
     let j = jail.as_str();
+    if !ctx.host_born_nic {
+        // Born inside the jail: the `a` end is the NIC, the `b` end comes out.
+        inside[0] = pair.clone();
+        inside.insert(1, "create".into());
+        let mut out = vec![b.clone(), "-vnet".into(), j.to_string()];
+        out.extend(first.into_iter().skip(1));
+        let mut steps = vec![
+            Step::new(ifconfig(inside).in_jail(j))
+                .undo(ifconfig([name.as_str(), "destroy"]).in_jail(j)),
+            Step::new(ifconfig(out)).undo(ifconfig([host_ifname.as_str(), "vnet", j])),
+            Step::new(ifconfig(addm(
+                switch.as_str(),
+                host_ifname.as_str(),
+                *private,
+            ))),
+        ];
+        steps.extend(more_addrs(name.as_str(), j, addrs));
+        return steps;
+    }
+    first.insert(0, pair);
     let mut steps = vec![
         Step::new(ifconfig(first)).undo(ifconfig([host_ifname.as_str(), "destroy"])),
         Step::new(ifconfig(addm(
@@ -73,23 +97,24 @@ pub(crate) fn create(r: &Resource, ctx: &Ctx) -> Vec<Step> {
             host_ifname.as_str(),
             *private,
         ))),
-        match &ctx.new_jail {
-            // The jail is created here, taking the b end with it: one spawn less.
-            Some(args) => {
-                let mut args = args.clone();
-                args.push(format!("vnet.interface={b}"));
-                Step::new(Invocation::new("jail", args)).undo(Invocation::new("jail", ["-r", j]))
-            }
-            None => Step::new(ifconfig([b.as_str(), "vnet", j])),
-        },
+        Step::new(ifconfig([b.as_str(), "vnet", j])),
         Step::new(ifconfig(inside).in_jail(j)),
     ];
-    for a in addrs.iter().skip(1) {
-        let mut w = vec![name.to_string()];
-        w.extend(addr_words(a));
-        steps.push(Step::new(ifconfig(w).in_jail(j)));
-    }
+    steps.extend(more_addrs(name.as_str(), j, addrs));
     steps
+}
+
+/// One `jexec J ifconfig NIC inet … alias` per address after the first.
+fn more_addrs(name: &str, j: &str, addrs: &[jailnet_model::net::Cidr]) -> Vec<Step> {
+    addrs
+        .iter()
+        .skip(1)
+        .map(|a| {
+            let mut w = vec![name.to_string()];
+            w.extend(addr_words(a));
+            Step::new(ifconfig(w).in_jail(j))
+        })
+        .collect()
 }
 
 /// Address and MTU changes inside the jail; identity (switch, MAC, privacy) never changes

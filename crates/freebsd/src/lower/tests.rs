@@ -37,14 +37,45 @@ fn nic(addrs: &[&str], private: bool) -> Resource {
 }
 
 #[test]
-fn vnet_nic_attach_is_four_calls_with_private_in_the_addm() {
+fn vnet_nic_attach_to_a_running_jail_is_three_calls_with_private_in_the_addm() {
     let ctx = Ctx {
         unit: Some(3),
         ..Ctx::default()
     };
-    let l = lines(&Change::create(nic(&["10.1.1.2/24"], true)), &ctx);
+    let c = Change::create(nic(&["10.1.1.2/24"], true));
     assert_eq!(
-        l,
+        lines(&c, &ctx),
+        [
+            "jexec www ifconfig epair3 create inet 10.1.1.2/24 alias name vnet0 ether 02:aa:bb:cc:dd:01 up",
+            "ifconfig epair3b -vnet www name www-vnet0 description jailnet:nic:www/vnet0 group jailnet up",
+            "ifconfig lan addm www-vnet0 private www-vnet0",
+        ]
+    );
+    let steps = lower(&c, &ctx).unwrap();
+    let undo: Vec<Vec<String>> = steps
+        .iter()
+        .map(|s| s.undo.iter().map(|u| u.to_string()).collect())
+        .collect();
+    assert_eq!(
+        undo,
+        [
+            vec!["jexec www ifconfig vnet0 destroy".to_string()],
+            vec!["ifconfig www-vnet0 vnet www".to_string()],
+            vec![],
+        ]
+    );
+}
+
+#[test]
+fn a_host_born_pair_is_four_calls() {
+    let ctx = Ctx {
+        unit: Some(3),
+        host_born_nic: true,
+        ..Ctx::default()
+    };
+    let c = Change::create(nic(&["10.1.1.2/24"], true));
+    assert_eq!(
+        lines(&c, &ctx),
         [
             "ifconfig epair3 create name www-vnet0 description jailnet:nic:www/vnet0 group jailnet up",
             "ifconfig lan addm www-vnet0 private www-vnet0",
@@ -52,8 +83,10 @@ fn vnet_nic_attach_is_four_calls_with_private_in_the_addm() {
             "jexec www ifconfig epair3b inet 10.1.1.2/24 alias name vnet0 ether 02:aa:bb:cc:dd:01 up",
         ]
     );
-    let steps = lower(&Change::create(nic(&["10.1.1.2/24"], true)), &ctx).unwrap();
-    assert_eq!(steps[0].undo[0].to_string(), "ifconfig www-vnet0 destroy");
+    assert_eq!(
+        lower(&c, &ctx).unwrap()[0].undo[0].to_string(),
+        "ifconfig www-vnet0 destroy"
+    );
 }
 
 #[test]
@@ -62,13 +95,13 @@ fn a_second_address_is_one_more_call_and_dry_runs_use_a_placeholder_unit() {
         &Change::create(nic(&["10.1.1.2/24", "fd00:1::2/64"], false)),
         &Ctx::default(),
     );
-    assert_eq!(l[0].split(' ').nth(1), Some("epairN"));
-    assert_eq!(l[1], "ifconfig lan addm www-vnet0");
+    assert_eq!(l[0].split(' ').nth(3), Some("epairN"));
+    assert_eq!(l[2], "ifconfig lan addm www-vnet0");
     assert_eq!(
-        l[4],
+        l[3],
         "jexec www ifconfig vnet0 inet6 fd00:1::2 prefixlen 64 alias"
     );
-    assert_eq!(l.len(), 5);
+    assert_eq!(l.len(), 4);
 }
 
 #[test]
