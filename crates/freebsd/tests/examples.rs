@@ -258,3 +258,42 @@ fn commands_are_a_dry_run_with_placeholder_units() {
     // Nothing ran: the dry-run backend's host is still fresh.
     assert!(b.into_host() == base_host(&ex));
 }
+
+#[test]
+fn attach_to_a_jail_started_by_jail8_is_three_spawns_and_its_nic_dies_with_the_jail() {
+    let ex = examples()
+        .into_iter()
+        .find(|e| e.name == "showcase")
+        .unwrap();
+    // web1 was started by jail(8) (`exec.created` runs `jailnet attach web1`).
+    let mut base = base_host(&ex);
+    assert_eq!(
+        base.sh("jail", &["-c", "name=web1", "persist", "vnet"])
+            .status,
+        0
+    );
+    let g = ex.graph.for_jail("web1");
+    let mut b = backend(RecordingHost::new(base.clone()));
+    let mut state = state_for(&ex);
+    let p = plan(&mut b, &g, &state);
+    assert!(!p.changes.iter().any(|c| c.id.to_string() == "jail:web1"));
+    let from = b.host().count();
+    jailnet_plan::apply(&p, &mut b, &mut state, &mut |_, _| {}).unwrap();
+    let t: Vec<String> = b.host().calls[from..]
+        .iter()
+        .map(|(i, _)| i.to_string())
+        .collect();
+    let nic: Vec<&String> = t
+        .iter()
+        .filter(|c| c.contains("epair") || c.contains("addm web1-vnet0"))
+        .collect();
+    assert_eq!(nic.len(), 3, "{t:#?}");
+    let mut h = b.into_host().into_inner();
+    assert!(h.can_exchange_frames(&Endpoint::jail("web1", "vnet0"), &Endpoint::host("lan")));
+    // Someone stops the jail behind jailnet's back: nothing of the NIC stays on the host.
+    assert_eq!(h.sh("jail", &["-r", "web1"]).status, 0);
+    assert!(h
+        .iface(&jailnet_freebsd_sim::VnetId::Host, "web1-vnet0")
+        .is_none());
+    assert!(!h.show().contains("epair"), "{}", h.show());
+}
