@@ -132,9 +132,13 @@ pub fn converge(
     save: &mut dyn FnMut(&State) -> Result<()>,
 ) -> Result<usize> {
     let (host, verbose, journal) = (opts.host, opts.verbose, opts.journal);
-    state.host = host.to_string();
-    state.allocations = prepared.alloc.clone();
-    save(state)?;
+    // Saved only when something changed: a no-op `up` does not rewrite (and fsync)
+    // a state file that already says the same.
+    if state.host != host || state.allocations != prepared.alloc {
+        state.host = host.to_string();
+        state.allocations = prepared.alloc.clone();
+        save(state)?;
+    }
     if prepared.plan.is_empty() {
         return Ok(0);
     }

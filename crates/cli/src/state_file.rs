@@ -57,6 +57,12 @@ impl StateStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", p.display())),
         };
+        // The usual case in one pass; anything else goes the slow way for its message.
+        if let Ok(s) = serde_json::from_str::<State>(&text) {
+            if s.schema == SCHEMA {
+                return Ok(s);
+            }
+        }
         let v: serde_json::Value = serde_json::from_str(&text)
             .with_context(|| format!("{} is not valid JSON", p.display()))?;
         let schema = v.get("schema").and_then(|s| s.as_u64()).unwrap_or(0);

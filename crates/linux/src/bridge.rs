@@ -1,7 +1,7 @@
 //! Bridges (if_bridge). Port membership and the `isolated` port flag are
 //! per-link changes and live in `link.rs` (`set_master`, `set_isolated`).
 
-use netlink_packet_route::link::{InfoKind, LinkInfo};
+use netlink_packet_route::link::{InfoBridge, InfoData, InfoKind, LinkInfo};
 use netlink_packet_route::RouteNetlinkMessage;
 
 use crate::conn::{Netlink, Request};
@@ -10,7 +10,10 @@ use crate::link::{new_link_message, CREATE_FLAGS};
 use crate::types::{check_ifname, MacAddr};
 
 /// A bridge to create. STP stays off (the kernel default), so ports forward as
-/// soon as they are up.
+/// soon as they are up. IGMP/MLD snooping is off, as on FreeBSD's if_bridge:
+/// multicast floods to every port, and a port coming up does not restart the
+/// multicast state of every other port (`br_port_state_selection` →
+/// `br_multicast_enable_port` per port: O(ports) per new jail otherwise).
 #[derive(Debug, Clone, Copy)]
 pub struct BridgeSpec<'a> {
     pub name: &'a str,
@@ -37,7 +40,10 @@ impl<'a> Request<'a> {
             spec.name,
             spec.mtu,
             spec.mac,
-            vec![LinkInfo::Kind(InfoKind::Bridge)],
+            vec![
+                LinkInfo::Kind(InfoKind::Bridge),
+                LinkInfo::Data(InfoData::Bridge(vec![InfoBridge::MulticastSnooping(false)])),
+            ],
         );
         Ok(Request::new(
             RouteNetlinkMessage::NewLink(msg),

@@ -141,6 +141,26 @@ impl Netlink {
         message: RouteNetlinkMessage,
         op: &str,
     ) -> Result<Vec<RouteNetlinkMessage>> {
+        self.dump_with(message, op, |raw| {
+            match NetlinkMessage::<RouteNetlinkMessage>::deserialize(raw) {
+                Ok(m) => match m.payload {
+                    NetlinkPayload::InnerMessage(m) => Ok(Some(m)),
+                    _ => Ok(None),
+                },
+                Err(e) => Err(e.to_string()),
+            }
+        })
+    }
+
+    /// Run a dump request; `decode` turns each data message of the reply (its raw
+    /// bytes, netlink header included) into an item, or skips it. Decoding only
+    /// what is needed is much cheaper than a full parse for a big dump.
+    pub(crate) fn dump_with<T>(
+        &mut self,
+        message: RouteNetlinkMessage,
+        op: &str,
+        mut decode: impl FnMut(&[u8]) -> std::result::Result<Option<T>, String>,
+    ) -> Result<Vec<T>> {
         for _ in 0..DUMP_RETRIES {
             let seq = self.next_seq();
             let mut msg = NetlinkMessage::new(
@@ -156,16 +176,36 @@ impl Netlink {
             let mut interrupted = false;
             'recv: loop {
                 self.recv_datagram(op)?;
-                for parsed in parse_datagram(&self.recv, op)? {
-                    let (hdr, payload) = parsed.into_parts();
-                    if hdr.sequence_number != seq {
+                for raw in split_datagram(&self.recv, op)? {
+                    let (kind, flags, seq_of) = raw_header(raw);
+                    if seq_of != seq {
                         continue;
                     }
-                    if hdr.flags & NLM_F_DUMP_INTR != 0 {
+                    if flags & NLM_F_DUMP_INTR != 0 {
                         interrupted = true;
                     }
+                    if kind > NLMSG_CONTROL_MAX {
+                        match decode(raw) {
+                            Ok(Some(item)) => items.push(item),
+                            Ok(None) => {}
+                            Err(detail) => {
+                                return Err(Error::Decode {
+                                    op: op.to_string(),
+                                    detail,
+                                })
+                            }
+                        }
+                        continue;
+                    }
+                    let parsed =
+                        NetlinkMessage::<RouteNetlinkMessage>::deserialize(raw).map_err(|e| {
+                            Error::Decode {
+                                op: op.to_string(),
+                                detail: e.to_string(),
+                            }
+                        })?;
+                    let (hdr, payload) = parsed.into_parts();
                     match payload {
-                        NetlinkPayload::InnerMessage(m) => items.push(m),
                         NetlinkPayload::Done(d) => {
                             if d.code < 0 {
                                 return Err(kernel_error(op, -d.code, None));
@@ -392,6 +432,34 @@ pub(crate) fn kernel_error(op: &str, errno: i32, message: Option<String>) -> Err
 }
 
 /// Split one datagram into its netlink messages.
+/// Message types up to this one are netlink's own (NOOP, ERROR, DONE, OVERRUN).
+const NLMSG_CONTROL_MAX: u16 = 4;
+
+/// The messages of a datagram, as raw bytes (header included), in order.
+fn split_datagram<'b>(buf: &'b [u8], op: &str) -> Result<Vec<&'b [u8]>> {
+    let mut out = Vec::new();
+    let mut off = 0;
+    while buf.len() - off >= 16 {
+        let len = u32::from_ne_bytes([buf[off], buf[off + 1], buf[off + 2], buf[off + 3]]) as usize;
+        if len < 16 || off + len > buf.len() {
+            return Err(Error::Decode {
+                op: op.to_string(),
+                detail: format!("bad message length {len} at offset {off}"),
+            });
+        }
+        out.push(&buf[off..off + len]);
+        off += align4(len);
+    }
+    Ok(out)
+}
+
+/// (type, flags, sequence number) of a raw message of at least 16 bytes.
+fn raw_header(raw: &[u8]) -> (u16, u16, u32) {
+    let u16_at = |i: usize| u16::from_ne_bytes([raw[i], raw[i + 1]]);
+    let seq = u32::from_ne_bytes([raw[8], raw[9], raw[10], raw[11]]);
+    (u16_at(4), u16_at(6), seq)
+}
+
 fn parse_datagram(buf: &[u8], op: &str) -> Result<Vec<NetlinkMessage<RouteNetlinkMessage>>> {
     let mut out = Vec::new();
     let mut off = 0;

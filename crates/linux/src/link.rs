@@ -4,9 +4,11 @@
 use std::net::IpAddr;
 
 use netlink_packet_core::{DefaultNla, NLM_F_CREATE, NLM_F_EXCL};
+use netlink_packet_core::{NlasIterator, ParseableParametrized};
 use netlink_packet_route::link::{
     AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InfoBridgePort, InfoData, InfoPortData,
-    InfoPortKind, InfoVxlan, LinkAttribute, LinkFlags, LinkInfo, LinkMessage, LinkProtoInfoBridge,
+    InfoPortKind, InfoVxlan, LinkAttribute, LinkExtentMask, LinkFlags, LinkInfo, LinkMessage,
+    LinkProtoInfoBridge,
 };
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 
@@ -68,19 +70,57 @@ impl Link {
             ..Link::default()
         };
         for attr in &msg.attributes {
-            match attr {
-                LinkAttribute::IfName(n) => link.name = n.clone(),
-                LinkAttribute::Address(a) => link.mac = MacAddr::from_slice(a),
-                LinkAttribute::Mtu(m) => link.mtu = *m,
-                LinkAttribute::Controller(m) if *m != 0 => link.master = Some(*m),
-                LinkAttribute::IfAlias(a) if !a.is_empty() => link.alias = Some(a.clone()),
-                LinkAttribute::Link(l) if *l != 0 => link.link = Some(*l),
-                LinkAttribute::LinkNetNsId(id) => link.link_netnsid = Some(*id),
-                LinkAttribute::LinkInfo(infos) => link.apply_info(infos),
-                _ => {}
-            }
+            link.apply(attr);
         }
         link
+    }
+
+    /// Decode a raw `RTM_NEWLINK` message (netlink header included), parsing only
+    /// the attributes [`Link`] keeps: a host with a thousand jails answers a link
+    /// dump with megabytes of per-link IPv4/IPv6 settings nobody here reads.
+    /// `Ok(None)` for any other message type.
+    pub fn from_raw(raw: &[u8]) -> std::result::Result<Option<Link>, String> {
+        const RTM_NEWLINK: u16 = 16;
+        const HDR: usize = 16;
+        const IFINFO: usize = 16;
+        if raw.len() < HDR + IFINFO || u16::from_ne_bytes([raw[4], raw[5]]) != RTM_NEWLINK {
+            return Ok(None);
+        }
+        let body = &raw[HDR..];
+        let u32_at =
+            |i: usize| u32::from_ne_bytes([body[i], body[i + 1], body[i + 2], body[i + 3]]);
+        let flags = LinkFlags::from_bits_retain(u32_at(8));
+        let mut link = Link {
+            index: u32_at(4),
+            up: flags.contains(LinkFlags::Up),
+            lower_up: flags.contains(LinkFlags::LowerUp),
+            ..Link::default()
+        };
+        for nla in NlasIterator::new(&body[IFINFO..]) {
+            let nla = nla.map_err(|e| e.to_string())?;
+            // IFNAME, ADDRESS, MTU, LINK, MASTER, LINKINFO, IFALIAS, LINK_NETNSID.
+            if !matches!(nla.kind() & 0x3fff, 3 | 1 | 4 | 5 | 10 | 18 | 20 | 37) {
+                continue;
+            }
+            let attr = LinkAttribute::parse_with_param(&nla, AddressFamily::Unspec)
+                .map_err(|e| e.to_string())?;
+            link.apply(&attr);
+        }
+        Ok(Some(link))
+    }
+
+    fn apply(&mut self, attr: &LinkAttribute) {
+        match attr {
+            LinkAttribute::IfName(n) => self.name = n.clone(),
+            LinkAttribute::Address(a) => self.mac = MacAddr::from_slice(a),
+            LinkAttribute::Mtu(m) => self.mtu = *m,
+            LinkAttribute::Controller(m) if *m != 0 => self.master = Some(*m),
+            LinkAttribute::IfAlias(a) if !a.is_empty() => self.alias = Some(a.clone()),
+            LinkAttribute::Link(l) if *l != 0 => self.link = Some(*l),
+            LinkAttribute::LinkNetNsId(id) => self.link_netnsid = Some(*id),
+            LinkAttribute::LinkInfo(infos) => self.apply_info(infos),
+            _ => {}
+        }
     }
 
     fn apply_info(&mut self, infos: &[LinkInfo]) {
@@ -361,17 +401,15 @@ impl<'a> Request<'a> {
 impl Netlink {
     /// Every link in this namespace (`ip -d link show`).
     pub fn links(&mut self) -> Result<Vec<Link>> {
-        let replies = self.dump(
-            RouteNetlinkMessage::GetLink(LinkMessage::default()),
+        // Without the per-link statistics, which nothing here reads.
+        let mut msg = LinkMessage::default();
+        msg.attributes
+            .push(LinkAttribute::ExtMask(vec![LinkExtentMask::SkipStats]));
+        self.dump_with(
+            RouteNetlinkMessage::GetLink(msg),
             "dump links",
-        )?;
-        Ok(replies
-            .iter()
-            .filter_map(|m| match m {
-                RouteNetlinkMessage::NewLink(l) => Some(Link::from_message(l)),
-                _ => None,
-            })
-            .collect())
+            Link::from_raw,
+        )
     }
 
     /// One link by name or index; `Ok(None)` if there is no such link.
@@ -490,6 +528,19 @@ mod tests {
             ]),
         ];
         let l = Link::from_message(&msg);
+        // The raw decoder of dumps reads the same out of the message's bytes.
+        let mut nl = netlink_packet_core::NetlinkMessage::new(
+            netlink_packet_core::NetlinkHeader::default(),
+            netlink_packet_core::NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(
+                msg.clone(),
+            )),
+        );
+        nl.finalize();
+        let mut raw = vec![0; nl.buffer_len()];
+        nl.serialize(&mut raw);
+        assert_eq!(Link::from_raw(&raw).unwrap(), Some(l.clone()));
+        raw[4] = 17; // RTM_DELLINK
+        assert_eq!(Link::from_raw(&raw).unwrap(), None);
         assert_eq!(l.index, 7);
         assert_eq!(l.name, "jh0");
         assert_eq!(l.kind.as_deref(), Some("veth"));

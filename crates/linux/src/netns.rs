@@ -1,14 +1,14 @@
 //! Named network namespaces the iproute2 way (`/run/netns/NAME` bind mounts), and
-//! running code inside a namespace on a dedicated, short-lived thread.
+//! running code inside a namespace.
 //!
-//! `setns(CLONE_NEWNET)` only changes the calling *thread*, so nothing here ever
-//! moves the caller: creation unshares in a helper thread, and [`NsFd::run`]
-//! spawns a scoped thread that enters the namespace, runs the closure and exits.
+//! `setns(CLONE_NEWNET)` only changes the calling *thread*: creation unshares in
+//! a helper thread, and [`NsFd::run`] enters the namespace on the calling thread,
+//! runs the closure and goes back (aborting if it cannot).
 
 use std::ffi::CString;
 use std::fs::{self, File, OpenOptions};
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -57,31 +57,85 @@ impl NsFd {
         &self.label
     }
 
-    /// Run `f` on a new thread that has entered this namespace. The caller's
-    /// thread is untouched; sockets opened by `f` stay bound to this namespace.
+    /// Run `f` inside this namespace, on the calling thread: it enters the
+    /// namespace, runs `f` and goes back to the namespace it was in (even if `f`
+    /// panics). Sockets and files opened by `f` stay bound to this namespace; a
+    /// process spawned by `f` starts in it. No thread is spawned: entering a
+    /// namespace is two `setns` calls, cheap enough to do once per jail.
     pub fn run<T, F>(&self, f: F) -> Result<T>
     where
-        F: FnOnce() -> T + Send,
-        T: Send,
+        F: FnOnce() -> T,
     {
-        let fd = self.file.as_raw_fd();
-        std::thread::scope(|s| {
-            let handle = s.spawn(move || {
-                // SAFETY: `fd` is a valid nsfs descriptor borrowed for the scope.
-                let rc = unsafe { libc::setns(fd, libc::CLONE_NEWNET) };
-                if rc != 0 {
-                    return Err(Error::io(
-                        "setns into",
-                        self.label.clone(),
-                        io::Error::last_os_error(),
-                    ));
+        // Where to go back to: the thread's own namespace (opened once per thread)
+        // at the outermost level, the current one inside another `run`.
+        let home = if DEPTH.get() == 0 {
+            HOME.with(|h| -> Result<std::os::fd::RawFd> {
+                if let Some(fd) = h.get() {
+                    return Ok(fd);
                 }
-                Ok(f())
-            });
-            handle
-                .join()
-                .map_err(|_| Error::ThreadPanicked(self.label.clone()))?
-        })
+                let fd = NsFd::current()?.file.into_raw_fd();
+                h.set(Some(fd));
+                Ok(fd)
+            })?
+        } else {
+            NsFd::current()?.file.into_raw_fd()
+        };
+        let nested = DEPTH.get() > 0;
+        // SAFETY: `self.file` is a valid nsfs descriptor.
+        if unsafe { libc::setns(self.file.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
+            let e = io::Error::last_os_error();
+            if nested {
+                // SAFETY: opened above for this call only.
+                drop(unsafe { File::from_raw_fd(home) });
+            }
+            return Err(Error::io("setns into", self.label.clone(), e));
+        }
+        DEPTH.set(DEPTH.get() + 1);
+        let back = GoBack {
+            fd: home,
+            close: nested,
+            label: self.label.clone(),
+        };
+        let out = f();
+        drop(back);
+        Ok(out)
+    }
+}
+
+thread_local! {
+    /// The thread's own network namespace, for going back after [`NsFd::run`]
+    /// (kept open for the thread's life).
+    static HOME: std::cell::Cell<Option<std::os::fd::RawFd>> = const { std::cell::Cell::new(None) };
+    /// How many [`NsFd::run`] calls the thread is inside.
+    static DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Puts the calling thread back into its namespace when dropped (also when the
+/// closure panics). If that fails the thread would go on acting in a jail's
+/// namespace, so the process aborts.
+struct GoBack {
+    fd: std::os::fd::RawFd,
+    /// Close `fd` afterwards (a nested run's own handle).
+    close: bool,
+    label: String,
+}
+
+impl Drop for GoBack {
+    fn drop(&mut self) {
+        // SAFETY: `fd` is a valid nsfs descriptor (see `run`).
+        if unsafe { libc::setns(self.fd, libc::CLONE_NEWNET) } != 0 {
+            eprintln!(
+                "jailnet: cannot leave network namespace {}: {}",
+                self.label,
+                io::Error::last_os_error()
+            );
+            std::process::abort();
+        }
+        DEPTH.set(DEPTH.get().saturating_sub(1));
+        if self.close {
+            // SAFETY: the nested run opened this descriptor and owns it.
+            drop(unsafe { File::from_raw_fd(self.fd) });
+        }
     }
 }
 
@@ -217,11 +271,10 @@ impl Netns {
         Ok(fd)
     }
 
-    /// Run `f` inside this namespace on a dedicated thread.
+    /// Run `f` inside this namespace (see [`NsFd::run`]).
     pub fn run<T, F>(&self, f: F) -> Result<T>
     where
-        F: FnOnce() -> T + Send,
-        T: Send,
+        F: FnOnce() -> T,
     {
         self.fd()?.run(f)
     }

@@ -116,16 +116,18 @@ impl Netlink {
 
     /// Routes of the main table, both families.
     pub fn routes(&mut self) -> Result<Vec<Route>> {
-        let mut out = Vec::new();
-        for family in [AddressFamily::Inet, AddressFamily::Inet6] {
-            let mut msg = RouteMessage::default();
-            msg.header.address_family = family;
-            let replies = self.dump(RouteNetlinkMessage::GetRoute(msg), "dump routes")?;
-            out.extend(replies.iter().filter_map(|m| match m {
+        // One dump for every family (AF_UNSPEC); IPv4 and IPv6 routes are kept.
+        let replies = self.dump(
+            RouteNetlinkMessage::GetRoute(RouteMessage::default()),
+            "dump routes",
+        )?;
+        let mut out: Vec<Route> = replies
+            .iter()
+            .filter_map(|m| match m {
                 RouteNetlinkMessage::NewRoute(r) => route_from(r),
                 _ => None,
-            }));
-        }
+            })
+            .collect();
         out.retain(|r| r.table == TABLE_MAIN);
         Ok(out)
     }

@@ -47,6 +47,42 @@ pub fn write(key: &str, value: &str) -> Result<()> {
     fs::write(&path, value.as_bytes()).map_err(|e| Error::io("write sysctl", &path, e))
 }
 
+/// Write several sysctls of one directory (`dir` as a key, e.g.
+/// `net/ipv6/conf/eth0`), looking the directory up once. Every lookup of a
+/// namespace's `/proc/sys/net/...` walks a dcache chain as long as the number of
+/// network namespaces (they share the parent entry), so one lookup instead of
+/// one per file matters on a host with a thousand jails.
+pub fn write_under(dir: &str, items: &[(&str, &str)]) -> Result<()> {
+    use std::io::Write;
+    use std::os::fd::{AsRawFd, FromRawFd};
+    let path = key_path(dir)?;
+    let d = fs::File::open(&path).map_err(|e| Error::io("open sysctl directory", &path, e))?;
+    for (name, value) in items {
+        let file = path.join(name);
+        let c = std::ffi::CString::new(*name).map_err(|_| Error::InvalidName {
+            what: "sysctl key",
+            name: name.to_string(),
+            reason: "contains NUL",
+        })?;
+        // SAFETY: `d` is an open directory and `c` a valid C string; the returned
+        // descriptor is owned by the File made from it.
+        let fd =
+            unsafe { libc::openat(d.as_raw_fd(), c.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC) };
+        if fd < 0 {
+            return Err(Error::io(
+                "write sysctl",
+                &file,
+                std::io::Error::last_os_error(),
+            ));
+        }
+        // SAFETY: `fd` was just opened and is owned by nothing else.
+        let mut f = unsafe { fs::File::from_raw_fd(fd) };
+        f.write_all(value.as_bytes())
+            .map_err(|e| Error::io("write sysctl", &file, e))?;
+    }
+    Ok(())
+}
+
 /// Read a sysctl inside namespace `ns`.
 pub fn read_in(ns: &NsFd, key: &str) -> Result<String> {
     ns.run(|| read(key))?

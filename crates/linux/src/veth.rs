@@ -61,6 +61,11 @@ impl<'a> Request<'a> {
         if let Some(ns) = spec.peer_netns {
             peer.attributes.push(LinkAttribute::NetNsFd(ns.as_raw_fd()));
         }
+        // One queue each way, asked for: the kernel's default is one queue per CPU
+        // trimmed to one after registration, which waits for an RCU grace period
+        // (`synchronize_rcu_expedited`) per end.
+        let queues = [LinkAttribute::NumTxQueues(1), LinkAttribute::NumRxQueues(1)];
+        peer.attributes.extend(queues.clone());
         let mut msg = new_link_message(
             spec.name,
             spec.mtu,
@@ -70,6 +75,7 @@ impl<'a> Request<'a> {
                 LinkInfo::Data(InfoData::Veth(InfoVeth::Peer(peer))),
             ],
         );
+        msg.attributes.extend(queues);
         if let Some(m) = spec.master {
             msg.attributes.push(LinkAttribute::Controller(m));
         }

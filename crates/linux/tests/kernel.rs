@@ -84,6 +84,44 @@ fn netns_create_list_delete() {
 }
 
 #[test]
+fn run_enters_on_the_calling_thread_nests_and_always_comes_back() {
+    let Some(mut sb) = Sandbox::new("run_enters_on_the_calling_thread_nests_and_always_comes_back")
+    else {
+        return;
+    };
+    let (a, b) = (sb.ns(), sb.ns());
+    let home = current_ns_inode();
+    let me = std::thread::current().id();
+    let (ia, ib, back_in_a, thread) =
+        a.fd.run(|| {
+            let ia = current_ns_inode();
+            let ib = b.fd.run(current_ns_inode).unwrap();
+            (ia, ib, current_ns_inode(), std::thread::current().id())
+        })
+        .unwrap();
+    assert_eq!(thread, me, "no helper thread");
+    assert!(ia != home && ib != home && ia != ib);
+    assert_eq!(
+        back_in_a, ia,
+        "a nested run goes back to the outer namespace"
+    );
+    assert_eq!(current_ns_inode(), home);
+    // A panic inside still puts the thread back.
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        a.fd.run(|| panic!("inside")).unwrap();
+    }));
+    assert!(r.is_err());
+    assert_eq!(current_ns_inode(), home);
+    // Many runs do not leak descriptors.
+    let fds = || std::fs::read_dir("/proc/self/fd").unwrap().count();
+    let before = fds();
+    for _ in 0..100 {
+        a.fd.run(|| b.fd.run(current_ns_inode).unwrap()).unwrap();
+    }
+    assert_eq!(fds(), before);
+}
+
+#[test]
 fn veth_peer_is_born_in_the_jail_with_both_macs() {
     let Some(mut sb) = Sandbox::new("veth_peer_is_born_in_the_jail") else {
         return;
@@ -511,8 +549,11 @@ fn udp_in(ns: &util::Ns, addr: &str) -> UdpSocket {
 
 /// Send from `from` to `to` until a datagram arrives or `within` passes.
 fn reaches(from: &UdpSocket, to: &UdpSocket, within: Duration) -> bool {
+    static CALL: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let dst = to.local_addr().unwrap();
-    let token = format!("hello from {}", from.local_addr().unwrap());
+    // A token of this call only: datagrams a previous call left queued do not count.
+    let call = CALL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let token = format!("hello {call} from {}", from.local_addr().unwrap());
     let deadline = Instant::now() + within;
     let mut buf = [0u8; 128];
     while Instant::now() < deadline {

@@ -75,6 +75,15 @@ struct Conn {
     nl: Netlink,
 }
 
+impl Conn {
+    /// A connection to the existing namespace `ns`.
+    fn open(ns: &str) -> Result<Conn> {
+        let fd = Netns::open(ns)?.fd()?;
+        let nl = Netlink::open_in(&fd)?;
+        Ok(Conn { fd: Some(fd), nl })
+    }
+}
+
 /// jailnet's Linux backend. See the module documentation.
 #[derive(Debug)]
 pub struct LinuxBackend {
@@ -176,9 +185,8 @@ impl LinuxBackend {
     fn ensure_jail(&mut self, jail: &str) -> Result<()> {
         let ns = self.jail_netns(jail);
         if let std::collections::hash_map::Entry::Vacant(slot) = self.jails.entry(ns) {
-            let fd = Netns::open(slot.key())?.fd()?;
-            let nl = Netlink::open_in(&fd)?;
-            slot.insert(Conn { fd: Some(fd), nl });
+            let conn = Conn::open(slot.key())?;
+            slot.insert(conn);
         }
         Ok(())
     }

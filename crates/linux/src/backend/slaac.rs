@@ -14,16 +14,9 @@ use crate::sysctl;
 /// Set `accept_ra` and `autoconf` of jail interface `nic` for `slaac`.
 pub(super) fn configure(ns: &NsFd, nic: &str, slaac: bool) -> Result<()> {
     let value = if slaac { "1" } else { "0" };
-    let keys = [
-        format!("net/ipv6/conf/{nic}/accept_ra"),
-        format!("net/ipv6/conf/{nic}/autoconf"),
-    ];
-    let done = ns.run(|| -> Result<()> {
-        for k in &keys {
-            sysctl::write(k, value)?;
-        }
-        Ok(())
-    })?;
+    let dir = format!("net/ipv6/conf/{nic}");
+    let done =
+        ns.run(|| sysctl::write_under(&dir, &[("accept_ra", value), ("autoconf", value)]))?;
     match done {
         // No IPv6 in this kernel: nothing to accept or ignore.
         Err(Error::Io { source, .. }) if !slaac && source.kind() == io::ErrorKind::NotFound => {
