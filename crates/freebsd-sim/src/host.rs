@@ -88,6 +88,7 @@ impl SimHost {
             next_pid: 100,
             lan_dhcp: BTreeMap::new(),
             refuse_reclaim_of_jail_born: false,
+            fdb: BTreeMap::new(),
         };
         st.rc_conf.insert("hostname".into(), hostname.into());
         st.sysctl.insert("kern.hostname".into(), hostname.into());
@@ -403,6 +404,23 @@ impl SimHost {
     /// Whether L2 frames can pass both ways between two interface endpoints.
     pub fn can_exchange_frames(&self, a: &crate::Endpoint, b: &crate::Endpoint) -> bool {
         crate::reach::can_exchange_frames(&self.state, a, b)
+    }
+
+    /// Whether `frame`, sent by `from` (possibly with a forged source MAC or IP), reaches
+    /// the network stack of `to`, through the ipfw passes of the bridges on the way.
+    pub fn frame_reaches(
+        &self,
+        from: &crate::Endpoint,
+        frame: &crate::Frame,
+        to: &crate::Endpoint,
+    ) -> bool {
+        crate::reach::frame_reaches(&self.state, from, frame, to)
+    }
+
+    /// Whether a frame sent by `from` with source MAC `mac` would make its bridge send
+    /// `mac`'s traffic to `from` (the bridge learns before any filter runs).
+    pub fn takes_over_mac(&self, from: &crate::Endpoint, mac: &str) -> bool {
+        crate::reach::takes_over_mac(&self.state, from, mac)
     }
 
     /// The human-readable dump behind `jailnet sim show`.

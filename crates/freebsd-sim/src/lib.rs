@@ -34,6 +34,7 @@ mod exec;
 mod host;
 pub(crate) mod ifconfig;
 mod ipfw;
+pub mod ipfw_eval;
 mod jail;
 mod misc;
 mod ngctl;
@@ -46,5 +47,6 @@ mod sysctl;
 mod sysrc;
 
 pub use host::{SimError, SimHost};
+pub use ipfw_eval::{Frame, FrameKind};
 pub use reach::Endpoint;
 pub use state::{IfKind, Iface, Jail, SimState, VnetId};

@@ -2,6 +2,7 @@
 //! forwarding (with the PRIVATE rule of §2), netgraph hooks, and up/down state across vnets.
 
 use crate::ifconfig::bridge::IFBIF_PRIVATE;
+use crate::ipfw_eval::Frame;
 use crate::state::{IfKind, SimState, VnetId};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, VecDeque};
@@ -48,12 +49,64 @@ enum Hop {
     Ng(u32, u32),
 }
 
-/// Whether frames pass both ways between `a` and `b`.
+/// Decides whether a frame entering bridge `br` from member `port` goes on to the other
+/// members (`local` false) or to the host (`local` true).
+type Filter<'a> = dyn Fn(u32, u32, bool) -> bool + 'a;
+
+/// Whether frames pass both ways between `a` and `b` (layer 2: no firewall).
 pub(crate) fn can_exchange_frames(st: &SimState, a: &Endpoint, b: &Endpoint) -> bool {
     let (Some(ia), Some(ib)) = (st.find(&a.vnet, &a.ifname), st.find(&b.vnet, &b.ifname)) else {
         return false;
     };
-    ia != ib && reaches(st, ia, ib) && reaches(st, ib, ia)
+    let open = |_, _, _| true;
+    ia != ib && reaches(st, ia, ib, &open) && reaches(st, ib, ia, &open)
+}
+
+/// Whether `frame`, sent by `from`, reaches the stack of `to`, through ipfw's passes on
+/// the bridges on the way (see [`crate::ipfw_eval`]).
+pub(crate) fn frame_reaches(st: &SimState, from: &Endpoint, frame: &Frame, to: &Endpoint) -> bool {
+    let (Some(ia), Some(ib)) = (
+        st.find(&from.vnet, &from.ifname),
+        st.find(&to.vnet, &to.ifname),
+    ) else {
+        return false;
+    };
+    let own = st
+        .ifaces
+        .get(&ia)
+        .and_then(|i| i.mac.clone())
+        .unwrap_or_default();
+    let src_mac = frame.src_mac.clone().unwrap_or(own);
+    let name = |i: u32| st.ifaces.get(&i).map(|x| x.name.as_str()).unwrap_or("");
+    let filter = |br: u32, port: u32, local: bool| {
+        crate::ipfw_eval::bridge_passes(st, name(br), name(port), local, &src_mac, frame)
+    };
+    ia != ib && reaches(st, ia, ib, &filter)
+}
+
+/// Whether a frame from `from` with source MAC `mac` makes the first bridge it enters
+/// send `mac`'s traffic to `from` (learning happens before any filter): the port learns,
+/// and `mac` has no static entry on that bridge.
+pub(crate) fn takes_over_mac(st: &SimState, from: &Endpoint, mac: &str) -> bool {
+    let Some(i) = st.find(&from.vnet, &from.ifname) else {
+        return false;
+    };
+    let Some(mac) = crate::state::parse_mac(mac) else {
+        return false;
+    };
+    // The port the frame enters by: the sender itself, or the far end of its cable.
+    let port = match st.bridge_of(i) {
+        Some(_) => Some(i),
+        None => match st.ifaces.get(&i).map(|x| &x.kind) {
+            Some(IfKind::Epair { peer }) => Some(*peer),
+            _ => None,
+        },
+    };
+    let Some((br, member)) = port.and_then(|p| st.bridge_of(p).map(|(b, m)| (b, m.clone()))) else {
+        return false;
+    };
+    let pinned = st.fdb.get(&br).and_then(|t| t.get(&mac));
+    member.flags & crate::ifconfig::bridge::IFBIF_LEARNING != 0 && pinned.is_none()
 }
 
 fn up(st: &SimState, i: u32) -> bool {
@@ -65,7 +118,7 @@ fn hook_index(st: &SimState, node: u32, hook: &str) -> Option<u32> {
     n.hooks.keys().position(|h| h == hook).map(|p| p as u32)
 }
 
-fn reaches(st: &SimState, from: u32, to: u32) -> bool {
+fn reaches(st: &SimState, from: u32, to: u32, filter: &Filter<'_>) -> bool {
     if !up(st, from) || !up(st, to) {
         return false;
     }
@@ -135,8 +188,11 @@ fn reaches(st: &SimState, from: u32, to: u32) -> bool {
                     .iter()
                     .find(|m| m.index == port)
                     .is_some_and(|m| m.flags & IFBIF_PRIVATE != 0);
-                if port != br {
+                if port != br && filter(br, port, true) {
                     q.push_back(Hop::Stack(br));
+                }
+                if port != br && !filter(br, port, false) {
+                    continue;
                 }
                 for m in members {
                     if m.index == port || !up(st, m.index) {

@@ -54,6 +54,11 @@ pub struct SimState {
     /// default (the reading of `if_vmove_reclaim`, which checks no home vnet).
     #[serde(default)]
     pub refuse_reclaim_of_jail_born: bool,
+    /// Static forwarding entries of each bridge (`ifconfig BR static P MAC`): bridge
+    /// index → MAC (lower case) → member index. Learned entries are not kept: the
+    /// reachability queries decide from the LEARNING flag whether a frame would be.
+    #[serde(default)]
+    pub fdb: BTreeMap<u32, BTreeMap<String, u32>>,
 }
 
 /// One network interface, in whichever vnet it currently lives.
@@ -298,6 +303,7 @@ impl PartialEq for SimState {
             next_pid: _,
             lan_dhcp,
             refuse_reclaim_of_jail_born,
+            fdb,
         } = self;
         *hostname == other.hostname
             && *vimage == other.vimage
@@ -313,6 +319,7 @@ impl PartialEq for SimState {
             && *procs == other.procs
             && *lan_dhcp == other.lan_dhcp
             && *refuse_reclaim_of_jail_born == other.refuse_reclaim_of_jail_born
+            && *fdb == other.fdb
     }
 }
 
@@ -491,6 +498,17 @@ impl SimState {
                 members.retain(|m| m.index != index);
             }
         }
+        self.forget_fdb(index);
+    }
+
+    /// Drops the static entries pointing at port `index`, and those of bridge `index`
+    /// (a member leaving flushes its entries, static ones included).
+    pub fn forget_fdb(&mut self, index: u32) {
+        self.fdb.remove(&index);
+        for t in self.fdb.values_mut() {
+            t.retain(|_, p| *p != index);
+        }
+        self.fdb.retain(|_, t| !t.is_empty());
     }
 
     /// The bridge `index` is a member of, if any.

@@ -18,7 +18,8 @@
 //!   (else pf never sees traffic crossing the bridges, e.g. after `net.link.bridge.ipfw=1`).
 //! - Secure NICs (ipfw layer-2 guards): ipfw is loaded (`kldstat -q -m ipfw`), and
 //!   `net.link.bridge.ipfw` and `net.link.ether.ipfw` are 1 (seed 001), persistently, and
-//!   `net.link.bridge.pfil_local_phys` is 1 so traffic to the host is checked on the port.
+//!   `net.link.bridge.pfil_local_phys` and `pfil_member` are 1 so traffic to the host is
+//!   checked on the port (`bridge.ipfw=1` turns `pfil_member` off).
 
 use jailnet_host::{Host, Invocation, Output};
 use jailnet_plan::doctor::Finding;
@@ -116,8 +117,13 @@ pub fn doctor<H: Host>(host: &mut H, needs: &Needs) -> Vec<Finding> {
     if needs.guards {
         out.push(ipfw_loaded(host));
         names.extend(GUARD_SYSCTLS);
-        names.push("net.link.bridge.pfil_local_phys");
+        names.extend([
+            "net.link.bridge.pfil_local_phys",
+            "net.link.bridge.pfil_member",
+        ]);
     }
+    let mut seen = std::collections::BTreeSet::new();
+    names.retain(|n| seen.insert(*n));
     if names.is_empty() {
         return out;
     }
@@ -179,20 +185,28 @@ pub fn doctor<H: Host>(host: &mut H, needs: &Needs) -> Vec<Finding> {
         }
     }
     if needs.guards {
-        // Frames for the host itself reach ipfw's layer-2 pass on the bridge, not on the
-        // jail's port; with pfil_local_phys the IP rules also run on the port, so a secure
-        // NIC cannot reach the host from a foreign address either.
-        let name = "net.link.bridge.pfil_local_phys";
-        let v = get(name).unwrap_or("");
-        let check =
-            format!("{name} is 1 (secure NICs: traffic to the host is checked on the jail's port)");
-        out.push(if v == "1" {
-            Finding::ok(check, format!("{name}=1"))
+        // Frames for the host itself are handed to the bridge interface, so the port's
+        // `recv P` rules only see them in the IP pass on the port: pfil_local_phys, which
+        // runs through pfil_member — and `net.link.bridge.ipfw=1` turns pfil_member off.
+        let local = get("net.link.bridge.pfil_local_phys").unwrap_or("");
+        let member = get("net.link.bridge.pfil_member").unwrap_or("");
+        let check = "net.link.bridge.pfil_local_phys and pfil_member are 1 (secure NICs: \
+                     traffic to the host is checked on the jail's port)"
+            .to_string();
+        let detail = format!("pfil_local_phys={local} pfil_member={member}");
+        out.push(if local == "1" && member == "1" {
+            Finding::ok(check, detail)
         } else {
             Finding::warn(
                 check,
-                format!("{name}={v}: a secure jail can still reach the host itself from a foreign IP address"),
-                format!("sysctl {name}=1\necho '{name}=1' >> {SYSCTL_CONF}"),
+                format!(
+                    "{detail}: a secure jail can still reach the host itself from a foreign IP address"
+                ),
+                format!(
+                    "sysctl net.link.bridge.pfil_local_phys=1 net.link.bridge.pfil_member=1\n\
+                     echo 'net.link.bridge.pfil_local_phys=1' >> {SYSCTL_CONF}\n\
+                     echo 'net.link.bridge.pfil_member=1' >> {SYSCTL_CONF}"
+                ),
             )
         });
     }

@@ -400,11 +400,19 @@ fn doctor_on_a_fresh_host_fails_with_the_exact_fixes() {
     );
     assert_eq!(by("net.link.ether.ipfw is 1").status, Status::Fail);
     // …and traffic to the host is not checked on the jail's port yet.
-    let local = by("net.link.bridge.pfil_local_phys is 1");
+    let local = by("net.link.bridge.pfil_local_phys and pfil_member are 1");
     assert_eq!(local.status, Status::Warn);
     assert_eq!(
+        local.detail.split(':').next(),
+        Some("pfil_local_phys=0 pfil_member=1")
+    );
+    assert_eq!(
         local.fix.as_deref(),
-        Some("sysctl net.link.bridge.pfil_local_phys=1\necho 'net.link.bridge.pfil_local_phys=1' >> /etc/sysctl.conf")
+        Some(
+            "sysctl net.link.bridge.pfil_local_phys=1 net.link.bridge.pfil_member=1\n\
+              echo 'net.link.bridge.pfil_local_phys=1' >> /etc/sysctl.conf\n\
+              echo 'net.link.bridge.pfil_member=1' >> /etc/sysctl.conf"
+        )
     );
     // Read-only: nothing but queries ran.
     for l in h.transcript().lines() {
@@ -472,16 +480,18 @@ fn doctor_on_a_configured_host_is_all_ok() {
         "/etc/sysctl.conf".into(),
         "net.inet.ip.forwarding=1\nnet.inet6.ip6.forwarding=1\n\
          net.link.bridge.ipfw=1\nnet.link.ether.ipfw=1\nnet.link.bridge.pfil_bridge=1\n\
-         net.link.bridge.pfil_local_phys=1\n"
+         net.link.bridge.pfil_local_phys=1\nnet.link.bridge.pfil_member=1\n"
             .into(),
     );
-    // bridge.ipfw=1 turns pfil_bridge off (if_bridge does); pf needs it back on.
+    // bridge.ipfw=1 turns pfil_bridge and pfil_member off (if_bridge does); pf and the
+    // guards' checks of traffic to the host need them back on.
     for s in [
         "net.inet.ip.forwarding=1",
         "net.inet6.ip6.forwarding=1",
         "net.link.bridge.ipfw=1",
         "net.link.ether.ipfw=1",
         "net.link.bridge.pfil_bridge=1",
+        "net.link.bridge.pfil_member=1",
         "net.link.bridge.pfil_local_phys=1",
     ] {
         assert!(h.sh("sysctl", &[s]).success());

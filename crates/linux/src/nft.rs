@@ -341,6 +341,7 @@ mod tests {
             port: IfName::new("evil-vnet0").unwrap(),
             mac: Mac([0x58, 0x9c, 0xfc, 0, 0, 1]),
             addrs: addrs.iter().map(|a| a.parse().unwrap()).collect(),
+            bridge: None,
         }
     }
 

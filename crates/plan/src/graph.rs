@@ -340,6 +340,7 @@ pub fn desired(cfg: &Config, alloc: &Allocations) -> Result<Graph, MissingAlloca
                     port: a.host_ifname.clone(),
                     mac: a.mac,
                     addrs,
+                    bridge: pinning_bridge(sw),
                 });
             }
         }
@@ -468,6 +469,7 @@ fn jail(
                 port: a.host_ifname.clone(),
                 mac: a.mac,
                 addrs: addrs.iter().map(|c| c.addr).collect(),
+                bridge: pinning_bridge(sw),
             });
         }
         if nic.ip4.iter().any(|s| s.value == AddrSpec::Dhcp) {
@@ -558,4 +560,10 @@ pub fn is_extra_loopback(name: &str) -> bool {
     name.strip_prefix("lo").is_some_and(|n| {
         !n.is_empty() && !n.starts_with('0') && n.chars().all(|c| c.is_ascii_digit())
     })
+}
+
+/// The bridge whose forwarding table pins a secure port's MAC: the switch's own, unless
+/// it is a netgraph switch (ng_bridge has no static entries).
+fn pinning_bridge(sw: &jailnet_model::config::Switch) -> Option<jailnet_model::names::IfName> {
+    (sw.kind != jailnet_model::config::SwitchKind::Netgraph).then(|| sw.ifname.clone())
 }

@@ -148,6 +148,11 @@ pub enum Resource {
         port: IfName,
         mac: Mac,
         addrs: Vec<IpAddr>,
+        /// The if_bridge `port` is a member of, whose forwarding table pins `mac` to
+        /// `port` and learns nothing from it (FreeBSD: the bridge learns source MACs
+        /// before ipfw sees a frame); `None` on netgraph switches and for leftovers.
+        #[serde(default)]
+        bridge: Option<IfName>,
     },
     /// A devfs ruleset for a jail that needs devices beyond the default jail set: `pf`
     /// and `pflog` for pf inside the jail, `bpf*` for a DHCP client. FreeBSD only.
@@ -483,13 +488,18 @@ impl Resource {
                 port,
                 mac,
                 addrs,
+                bridge,
             } => format!(
-                "{port} ({owner}) may send only from {mac} {}",
+                "{port} ({owner}) may send only from {mac} {}{}",
                 addrs
                     .iter()
                     .map(|a| a.to_string())
                     .collect::<Vec<_>>()
-                    .join(" ")
+                    .join(" "),
+                bridge
+                    .as_ref()
+                    .map(|b| format!(", pinned on {b}"))
+                    .unwrap_or_default()
             ),
             Resource::Devfs {
                 jail,

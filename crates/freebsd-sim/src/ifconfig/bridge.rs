@@ -99,19 +99,41 @@ pub(crate) fn apply(st: &mut SimState, vnet: &VnetId, br: u32, w: &str, args: &[
             Ok(())
         }
         "static" => {
-            if crate::state::parse_mac(&args[1]).is_none() {
+            let Some(mac) = crate::state::parse_mac(&args[1]) else {
                 return Err(fail(
                     "ifconfig",
                     format!("{}: invalid address: {}", args[0], args[1]),
                 ));
-            }
-            bridge_only(is_bridge, &format!("BRDGSADDR {}", args[0]))
+            };
+            bridge_only(is_bridge, &format!("BRDGSADDR {}", args[0]))?;
+            // The port must be a member (bridge_ioctl_saddr: ENOENT otherwise).
+            let port = st
+                .find(vnet, &args[0])
+                .filter(|i| st.bridge_of(*i).is_some_and(|(b, _)| b == br))
+                .ok_or_else(|| {
+                    fail(
+                        "ifconfig",
+                        format!("BRDGSADDR {}: No such file or directory", args[0]),
+                    )
+                })?;
+            st.fdb.entry(br).or_default().insert(mac, port);
+            Ok(())
         }
         "deladdr" => {
-            if crate::state::parse_mac(&args[0]).is_none() {
+            let Some(mac) = crate::state::parse_mac(&args[0]) else {
                 return Err(fail("ifconfig", format!("invalid address: {}", args[0])));
+            };
+            bridge_only(is_bridge, &format!("BRDGDADDR {}", args[0]))?;
+            let gone = st.fdb.get_mut(&br).and_then(|t| t.remove(&mac)).is_some();
+            st.fdb.retain(|_, t| !t.is_empty());
+            if gone {
+                Ok(())
+            } else {
+                Err(fail(
+                    "ifconfig",
+                    format!("BRDGDADDR {}: No such file or directory", args[0]),
+                ))
             }
-            bridge_only(is_bridge, &format!("BRDGDADDR {}", args[0]))
         }
         "flush" | "flushall" => bridge_only(is_bridge, "BRDGFLUSH"),
         "span" => bridge_only(is_bridge, &format!("BRDGADDS {}", args[0])),
@@ -181,7 +203,11 @@ pub(crate) fn remove_member(st: &mut SimState, br: u32, idx: u32) -> bool {
     if let Some(IfKind::Bridge { members }) = st.ifaces.get_mut(&br).map(|b| &mut b.kind) {
         let before = members.len();
         members.retain(|x| x.index != idx);
-        return members.len() != before;
+        let removed = members.len() != before;
+        if removed {
+            st.forget_fdb(idx);
+        }
+        return removed;
     }
     false
 }

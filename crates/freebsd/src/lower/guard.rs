@@ -13,6 +13,12 @@
 //! B+3 deny ip6 from not A6[,A6…],fe80::LL to any recv P            (with IPv6 addresses)
 //! ```
 //!
+//! Before the rules, `ifconfig BR -learn P static P MAC` (when the port is on an
+//! if_bridge): if_bridge learns a frame's source MAC before ipfw sees the frame, so a
+//! dropped frame from another jail's MAC would still move that MAC to P; a port that does
+//! not learn and a static entry (never moved by learning) close that. Removal deletes the
+//! entry and gives the port learning back.
+//!
 //! B+1 admits only the families the NIC has addresses of (none: everything is dropped);
 //! the IPv6 list includes the NIC's EUI-64 link-local address (neighbour discovery).
 //! `recv P` with no direction matches both the layer-2 pass of a frame the bridge
@@ -156,17 +162,48 @@ pub(crate) fn create(r: &Resource, ctx: &Ctx) -> Result<Vec<Step>, Error> {
             })?)
         }
     };
-    Ok(bodies(r)
-        .into_iter()
-        .zip(0u32..)
-        .map(|(body, i)| {
-            let num = base.map_or_else(|| "N".to_string(), |b| (b + i).to_string());
-            let mut args = vec!["-q".to_string(), "add".into(), num.clone()];
-            args.extend(body);
-            Step::new(Invocation::new("ipfw", args))
-                .undo(Invocation::new("ipfw", ["-q", "delete", num.as_str()]))
-        })
-        .collect())
+    let mut steps: Vec<Step> = pin(r).into_iter().collect();
+    steps.extend(bodies(r).into_iter().zip(0u32..).map(|(body, i)| {
+        let num = base.map_or_else(|| "N".to_string(), |b| (b + i).to_string());
+        let mut args = vec!["-q".to_string(), "add".into(), num.clone()];
+        args.extend(body);
+        Step::new(Invocation::new("ipfw", args))
+            .undo(Invocation::new("ipfw", ["-q", "delete", num.as_str()]))
+    }));
+    Ok(steps)
+}
+
+/// `ifconfig BR -learn P static P MAC`: the bridge learns nothing from the port and
+/// sends `MAC` only there. if_bridge learns a frame's source before ipfw sees it, so
+/// without this a jail sending from another jail's MAC would steal its traffic even
+/// though ipfw drops the frame; a static entry is never moved by learning.
+fn pin(r: &Resource) -> Option<Step> {
+    let Resource::Guard {
+        port,
+        mac,
+        bridge: Some(br),
+        ..
+    } = r
+    else {
+        return None;
+    };
+    let (br, p, m) = (br.to_string(), port.to_string(), mac.to_string());
+    Some(
+        Step::new(super::ifconfig([
+            br.clone(),
+            "-learn".into(),
+            p.clone(),
+            "static".into(),
+            p.clone(),
+            m.clone(),
+        ]))
+        .undo(unpin(&br, &p, &m)),
+    )
+}
+
+/// Undoes [`pin`]: `ifconfig BR deladdr MAC learn P`.
+fn unpin(br: &str, port: &str, mac: &str) -> Invocation {
+    super::ifconfig([br, "deladdr", mac, "learn", port])
 }
 
 /// `ipfw -q delete N…` for the numbers tagged with the guard's comment.
@@ -197,12 +234,26 @@ pub(crate) fn delete(r: &Resource, ctx: &Ctx) -> Result<Vec<Step>, Error> {
             r.id()
         )));
     }
-    if nums.is_empty() {
-        return Ok(Vec::new());
+    let mut steps = Vec::new();
+    if !nums.is_empty() {
+        let mut args = vec!["-q".to_string(), "delete".into()];
+        args.extend(nums.iter().map(u32::to_string));
+        steps.push(Step::new(Invocation::new("ipfw", args)));
     }
-    let mut args = vec!["-q".to_string(), "delete".into()];
-    args.extend(nums.iter().map(u32::to_string));
-    Ok(vec![Step::new(Invocation::new("ipfw", args))])
+    // As observed: pinned only while the port is still on the bridge.
+    if let Resource::Guard {
+        mac,
+        bridge: Some(br),
+        ..
+    } = r
+    {
+        steps.push(Step::new(unpin(
+            br.as_str(),
+            port.as_str(),
+            &mac.to_string(),
+        )));
+    }
+    Ok(steps)
 }
 
 /// The guard the tagged rules of `port` describe (`ipfw list` lines without numbers):
@@ -246,6 +297,7 @@ pub fn parse(port: &str, owner: &str, bodies: &[&str]) -> Option<Resource> {
         port: jailnet_model::names::IfName::new(port).ok()?,
         mac,
         addrs,
+        bridge: None,
     })
 }
 
@@ -260,6 +312,7 @@ mod tests {
             port: IfName::new("www-vnet0").unwrap(),
             mac: "02:00:5e:23:42:03".parse().unwrap(),
             addrs: addrs.iter().map(|a| a.parse().unwrap()).collect(),
+            bridge: None,
         }
     }
 

@@ -50,6 +50,15 @@ pub fn map(v: &HostView, scope: &[&Resource]) -> Observed {
     o
 }
 
+/// Whether bridge `bridge` learns source MACs on member `port`; `None` when `port` is
+/// not its member.
+fn learns(v: &HostView, bridge: &str, port: &str) -> Option<bool> {
+    let br = v.ifaces.iter().find(|i| i.name == bridge)?;
+    let members = br.members();
+    let (_, flags) = members.iter().find(|(m, _)| *m == port)?;
+    Some(flags.iter().any(|f| f == "LEARNING"))
+}
+
 /// Guards (ipfw rules tagged `// jailnet:guard:PORT`, also those outside the scope),
 /// devfs rulesets (jailnet's when marked), DHCP servers (jailnet's config, dnsmasq
 /// running) and DHCP clients (dhclient running; never tagged: the jail's own rc may run
@@ -58,7 +67,11 @@ fn extras(v: &HostView, scope: &[&Resource], o: &mut Observed) {
     for r in scope {
         match r {
             Resource::Guard {
-                owner, port, addrs, ..
+                owner,
+                port,
+                addrs,
+                bridge,
+                ..
             } => {
                 let Some(rules) = &v.ipfw else { continue };
                 let bodies: Vec<&str> = rules.iter().map(|(_, b)| b.as_str()).collect();
@@ -67,6 +80,7 @@ fn extras(v: &HostView, scope: &[&Resource], o: &mut Observed) {
                     port,
                     mac,
                     addrs: found,
+                    ..
                 }) = crate::lower::guard::parse(port.as_str(), owner, &bodies)
                 {
                     let same =
@@ -74,9 +88,14 @@ fn extras(v: &HostView, scope: &[&Resource], o: &mut Observed) {
                     o.insert(
                         Resource::Guard {
                             owner: owner.clone(),
-                            port,
                             mac,
                             addrs: if same { addrs.clone() } else { found },
+                            // Pinned: the port is on the bridge and the bridge does not
+                            // learn from it (the static entry is set in the same call).
+                            bridge: bridge
+                                .clone()
+                                .filter(|b| learns(v, b.as_str(), port.as_str()) == Some(false)),
+                            port,
                         },
                         true,
                     );

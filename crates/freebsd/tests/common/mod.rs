@@ -35,16 +35,21 @@ pub fn examples() -> Vec<Example> {
 
 pub fn load(path: &std::path::Path) -> Example {
     let text = std::fs::read_to_string(path).unwrap();
-    let (cfg, diags) = jailnet_model::check(&text);
-    assert!(
-        diags.is_empty(),
-        "{}",
-        diags.render(&path.display().to_string(), &text)
-    );
+    let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+    load_text(&name, &text)
+}
+
+/// An example from config text.
+pub fn load_text(name: &str, text: &str) -> Example {
+    let (cfg, diags) = jailnet_model::check(text);
+    assert!(diags.is_empty(), "{}", diags.render(name, text));
     let alloc = allocate(&cfg, "testhost", &Default::default()).unwrap();
     let graph = desired(&cfg, &alloc).unwrap();
-    let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-    Example { name, graph, alloc }
+    Example {
+        name: name.to_string(),
+        graph,
+        alloc,
+    }
 }
 
 /// Why an example cannot run on the simulator, if it cannot: every example runs now

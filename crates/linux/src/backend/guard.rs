@@ -25,6 +25,7 @@ pub(super) fn damaged(owner: &str, port: &IfName, mac: Mac) -> Resource {
         port: port.clone(),
         mac,
         addrs: Vec::new(),
+        bridge: None,
     }
 }
 
@@ -35,6 +36,7 @@ pub(super) fn leftover(port: &str) -> Option<Resource> {
         port: IfName::new(port).ok()?,
         mac: Mac([0; 6]),
         addrs: Vec::new(),
+        bridge: None,
     })
 }
 

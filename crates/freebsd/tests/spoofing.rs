@@ -1,0 +1,189 @@
+//! Secure NICs against forged frames, on the simulated host: `examples/secure-vnet.toml`
+//! brought up on a host set up the way `jailnet doctor` asks (ipfw loaded with an open
+//! ruleset, bridge and ether layer-2 filtering, the IP pass on members and for local
+//! traffic), then frames with forged source MACs and addresses are followed through the
+//! bridge with the simulator's ipfw evaluation and forwarding table. The same config
+//! without `secure` lets every forgery through, so each assertion can fail.
+
+mod common;
+
+use common::*;
+use jailnet_freebsd_sim::{Endpoint, Frame, FrameKind, SimHost};
+use jailnet_plan::Resource;
+
+/// The host `jailnet doctor` is happy with for secure NICs.
+fn prepared_host(ex: &Example) -> SimHost {
+    let mut h = base_host(ex);
+    for s in [
+        "net.link.bridge.ipfw=1",
+        "net.link.ether.ipfw=1",
+        // bridge.ipfw=1 turns the IP pass on members off; the admin turns it back on.
+        "net.link.bridge.pfil_member=1",
+        "net.link.bridge.pfil_local_phys=1",
+    ] {
+        assert!(h.sh("sysctl", &[s]).success(), "{s}");
+    }
+    // firewall_type=open
+    let o = h.sh(
+        "ipfw",
+        &[
+            "-q", "add", "65000", "allow", "ip", "from", "any", "to", "any",
+        ],
+    );
+    assert!(o.success(), "{}", o.stderr);
+    h
+}
+
+fn up_example(ex: &Example, h: SimHost) -> SimHost {
+    let mut b = backend(h);
+    up(&mut b, &ex.graph, &mut state_for(ex)).unwrap();
+    b.into_host()
+}
+
+fn mac_of(ex: &Example, jail: &str) -> String {
+    ex.graph
+        .nodes
+        .values()
+        .find_map(|r| match r {
+            Resource::Nic { jail: j, mac, .. } if j.as_str() == jail => Some(mac.to_string()),
+            _ => None,
+        })
+        .unwrap()
+}
+
+fn ip(s: &str) -> Option<std::net::IpAddr> {
+    Some(s.parse().unwrap())
+}
+
+fn frame(kind: FrameKind, mac: Option<&str>, src: Option<&str>) -> Frame {
+    Frame {
+        kind,
+        src_mac: mac.map(str::to_string),
+        src_ip: src.and_then(ip),
+    }
+}
+
+/// What an attacker on jail-b can do to myjail and the host.
+struct Outcome {
+    own_to_peer: bool,
+    own_to_host: bool,
+    foreign_ip_to_peer: bool,
+    foreign_ip_to_host: bool,
+    foreign_mac_to_peer: bool,
+    ipv6_to_peer: bool,
+    steals_peer_mac: bool,
+    victim_to_attacker: bool,
+    victim_to_host: bool,
+}
+
+fn attack(ex: &Example, h: &SimHost) -> Outcome {
+    let (evil, victim, host) = (
+        Endpoint::jail("jail-b", "vnet0"),
+        Endpoint::jail("myjail", "vnet0"),
+        Endpoint::host("bridge0"),
+    );
+    let victim_mac = mac_of(ex, "myjail");
+    let own = frame(FrameKind::Ipv4, None, Some("10.23.42.3"));
+    let forged_ip = frame(FrameKind::Ipv4, None, Some("10.23.42.2"));
+    let forged_mac = frame(FrameKind::Ipv4, Some(&victim_mac), Some("10.23.42.3"));
+    Outcome {
+        own_to_peer: h.frame_reaches(&evil, &own, &victim),
+        own_to_host: h.frame_reaches(&evil, &own, &host),
+        foreign_ip_to_peer: h.frame_reaches(&evil, &forged_ip, &victim),
+        foreign_ip_to_host: h.frame_reaches(&evil, &forged_ip, &host),
+        foreign_mac_to_peer: h.frame_reaches(&evil, &forged_mac, &victim),
+        ipv6_to_peer: h.frame_reaches(
+            &evil,
+            &frame(FrameKind::Ipv6, None, Some("fd00::3")),
+            &victim,
+        ),
+        steals_peer_mac: h.takes_over_mac(&evil, &victim_mac),
+        victim_to_attacker: h.frame_reaches(
+            &victim,
+            &frame(FrameKind::Ipv4, None, Some("10.23.42.2")),
+            &evil,
+        ),
+        victim_to_host: h.frame_reaches(
+            &victim,
+            &frame(FrameKind::Ipv4, None, Some("10.23.42.2")),
+            &host,
+        ),
+    }
+}
+
+#[test]
+fn a_secure_jail_sends_only_as_itself_and_cannot_steal_a_mac() {
+    let ex = examples()
+        .into_iter()
+        .find(|e| e.name == "secure-vnet")
+        .unwrap();
+    let h = up_example(&ex, prepared_host(&ex));
+    let o = attack(&ex, &h);
+    assert!(o.own_to_peer && o.own_to_host, "legitimate traffic passes");
+    assert!(!o.foreign_ip_to_peer, "a foreign source IP is dropped");
+    assert!(
+        !o.foreign_ip_to_host,
+        "also towards the host (pfil_local_phys)"
+    );
+    assert!(!o.foreign_mac_to_peer, "a foreign source MAC is dropped");
+    assert!(
+        !o.ipv6_to_peer,
+        "IPv6 from a NIC with no IPv6 address is dropped"
+    );
+    assert!(
+        !o.steals_peer_mac,
+        "the bridge does not learn from a secure port, and the victim's MAC is pinned"
+    );
+    assert!(
+        o.victim_to_attacker && o.victim_to_host,
+        "the victim keeps working"
+    );
+    // ARP is let through (ipfw cannot read the sender fields); the host's own entries
+    // for secure NICs are the remaining defence against forged ARP.
+    assert!(h.frame_reaches(
+        &Endpoint::jail("jail-b", "vnet0"),
+        &frame(FrameKind::Arp, None, None),
+        &Endpoint::jail("myjail", "vnet0"),
+    ));
+
+    // `down` takes the pins away with the rules.
+    let mut b = backend(h);
+    let mut state = state_for(&ex);
+    up(&mut b, &ex.graph, &mut state).unwrap();
+    up(&mut b, &jailnet_plan::Graph::default(), &mut state).unwrap();
+    let h = b.into_host();
+    assert!(h.state().fdb.is_empty(), "{:?}", h.state().fdb);
+}
+
+#[test]
+fn without_secure_every_forgery_gets_through_and_without_the_sysctls_some_do() {
+    let path = root().join("../../examples/secure-vnet.toml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("secure = true", "secure = false");
+    let ex = load_text("plain-vnet", &text);
+    let h = up_example(&ex, prepared_host(&ex));
+    let o = attack(&ex, &h);
+    assert!(o.own_to_peer && o.own_to_host);
+    assert!(o.foreign_ip_to_peer && o.foreign_ip_to_host && o.foreign_mac_to_peer);
+    assert!(o.ipv6_to_peer && o.steals_peer_mac);
+
+    // Secure NICs on a host without layer-2 ipfw: the layer-2 rules never run, so a
+    // foreign MAC gets through; the IP rule still runs in the IP pass on the member
+    // (pfil_member is on by default), and the pinned forwarding table still holds.
+    let ex = examples()
+        .into_iter()
+        .find(|e| e.name == "secure-vnet")
+        .unwrap();
+    let mut h = base_host(&ex);
+    assert!(h
+        .sh(
+            "ipfw",
+            &["-q", "add", "65000", "allow", "ip", "from", "any", "to", "any"]
+        )
+        .success());
+    let h = up_example(&ex, h);
+    let o = attack(&ex, &h);
+    assert!(o.foreign_mac_to_peer && o.ipv6_to_peer);
+    assert!(!o.foreign_ip_to_peer && !o.steals_peer_mac);
+}
