@@ -73,6 +73,7 @@ pub(crate) fn dispatch(
         "sysctl" => crate::sysctl::run(st, caller, args),
         "pfctl" => crate::pfctl::run(st, caller, args, stdin),
         "ipfw" => crate::ipfw::run(st, caller, args),
+        "arp" | "ndp" => crate::neigh::run(st, caller, base, args),
         "ngctl" => crate::ngctl::run(st, caller, args, stdin),
         "devfs" => crate::devfs::run(st, caller, args),
         "sysrc" => crate::sysrc::run(st, caller, args),

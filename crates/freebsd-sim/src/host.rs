@@ -417,6 +417,17 @@ impl SimHost {
         crate::reach::frame_reaches(&self.state, from, frame, to)
     }
 
+    /// Whether the stack behind `to` would believe a forged ARP/NDP answer from `from`
+    /// that claims `ip` (it reaches `to`, and `to` has no permanent entry for `ip`).
+    pub fn host_believes(
+        &self,
+        from: &crate::Endpoint,
+        ip: std::net::IpAddr,
+        to: &crate::Endpoint,
+    ) -> bool {
+        crate::reach::host_believes(&self.state, from, ip, to)
+    }
+
     /// Whether a frame sent by `from` with source MAC `mac` would make its bridge send
     /// `mac`'s traffic to `from` (the bridge learns before any filter runs).
     pub fn takes_over_mac(&self, from: &crate::Endpoint, mac: &str) -> bool {

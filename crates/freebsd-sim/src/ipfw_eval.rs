@@ -6,7 +6,8 @@
 //! matches. The default rule 65535 denies.
 //!
 //! Which passes a frame meets on a bridge (bridge.4, if_bridge.c, [V]): a frame forwarded
-//! from member P — the layer-2 pass with `recv P` when `net.link.bridge.ipfw=1`, the IP
+//! from member P — the layer-2 pass with `recv P` when `net.link.bridge.ipfw=1` (ARP
+//! only with `net.link.bridge.ipfw_arp=1`), the IP
 //! pass on P when `pfil_member=1`, on the bridge when `pfil_bridge=1` (setting
 //! `bridge.ipfw=1` turns both of those off); a frame for the host — the IP pass on P
 //! only when `pfil_local_phys=1` and `pfil_member=1`, then, received on the bridge
@@ -211,7 +212,10 @@ pub(crate) fn bridge_passes(
         }
         return passes(rules, &pkt(br_name, false));
     }
-    if on(st, "net.link.bridge.ipfw") && !passes(rules, &pkt(port, true)) {
+    // §7: ARP reaches the bridge's layer-2 pass only with `ipfw_arp=1`.
+    let l2 = on(st, "net.link.bridge.ipfw")
+        && (frame.kind != FrameKind::Arp || on(st, "net.link.bridge.ipfw_arp"));
+    if l2 && !passes(rules, &pkt(port, true)) {
         return false;
     }
     if member && !passes(rules, &pkt(port, false)) {

@@ -37,6 +37,7 @@ mod ipfw;
 pub mod ipfw_eval;
 mod jail;
 mod misc;
+pub(crate) mod neigh;
 mod ngctl;
 mod pfctl;
 pub mod reach;

@@ -2,10 +2,11 @@
 //! forwarding (with the PRIVATE rule of §2), netgraph hooks, and up/down state across vnets.
 
 use crate::ifconfig::bridge::IFBIF_PRIVATE;
-use crate::ipfw_eval::Frame;
+use crate::ipfw_eval::{Frame, FrameKind};
 use crate::state::{IfKind, SimState, VnetId};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, VecDeque};
+use std::net::IpAddr;
 
 /// An interface as seen from a network stack: `(vnet, interface name)`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -82,6 +83,27 @@ pub(crate) fn frame_reaches(st: &SimState, from: &Endpoint, frame: &Frame, to: &
         crate::ipfw_eval::bridge_passes(st, name(br), name(port), local, &src_mac, frame)
     };
     ia != ib && reaches(st, ia, ib, &filter)
+}
+
+/// Whether the host's stack behind `to` would take a forged ARP (or NDP) answer from
+/// `from` claiming `ip`: the answer reaches it, and the host has no permanent entry for
+/// `ip` (a permanent entry is never replaced by what arrives).
+pub(crate) fn host_believes(st: &SimState, from: &Endpoint, ip: IpAddr, to: &Endpoint) -> bool {
+    let kind = if ip.is_ipv4() {
+        FrameKind::Arp
+    } else {
+        FrameKind::Ipv6
+    };
+    let answer = Frame {
+        kind,
+        src_mac: None,
+        // NDP answers come from the sender's link-local address, which the guard admits.
+        src_ip: None,
+    };
+    let permanent = st
+        .net(&to.vnet)
+        .is_some_and(|n| n.neighbours.contains_key(&ip));
+    !permanent && (kind == FrameKind::Ipv6 || frame_reaches(st, from, &answer, to))
 }
 
 /// Whether a frame from `from` with source MAC `mac` makes the first bridge it enters

@@ -254,6 +254,7 @@ fn connected_iface6(st: &SimState, vnet: &VnetId, ip: Ipv6Addr) -> Option<String
 /// Drops routes whose interface left the vnet or whose gateway is no longer on-link —
 /// what the kernel does when the address or interface behind a route disappears.
 pub(crate) fn prune_all(st: &mut SimState) {
+    crate::neigh::prune(st);
     for vnet in st.vnets() {
         let Some(net) = st.net(&vnet) else { continue };
         let dead: Vec<String> = net

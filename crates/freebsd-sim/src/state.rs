@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// A network stack: the host's own, or the private one of a `vnet` jail (named by the jail).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -168,6 +168,16 @@ pub struct NetStack {
     pub sysctl: BTreeMap<String, String>,
     pub pf: Pf,
     pub ipfw: Vec<IpfwRule>,
+    /// Permanent ARP/NDP entries (`arp -S`, `ndp -s`).
+    #[serde(default)]
+    pub neighbours: BTreeMap<IpAddr, Neighbour>,
+}
+
+/// A permanent neighbour entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Neighbour {
+    pub mac: String,
+    pub ifname: String,
 }
 
 /// One static route.
@@ -391,6 +401,7 @@ impl NetStack {
                 ..Pf::default()
             },
             ipfw: Vec::new(),
+            neighbours: BTreeMap::new(),
         }
     }
 }

@@ -19,7 +19,8 @@
 //! - Secure NICs (ipfw layer-2 guards): ipfw is loaded (`kldstat -q -m ipfw`), and
 //!   `net.link.bridge.ipfw` and `net.link.ether.ipfw` are 1 (seed 001), persistently, and
 //!   `net.link.bridge.pfil_local_phys` and `pfil_member` are 1 so traffic to the host is
-//!   checked on the port (`bridge.ipfw=1` turns `pfil_member` off).
+//!   checked on the port (`bridge.ipfw=1` turns `pfil_member` off), and
+//!   `net.link.bridge.ipfw_arp` is 1 so ARP frames meet the rules too.
 
 use jailnet_host::{Host, Invocation, Output};
 use jailnet_plan::doctor::Finding;
@@ -120,6 +121,7 @@ pub fn doctor<H: Host>(host: &mut H, needs: &Needs) -> Vec<Finding> {
         names.extend([
             "net.link.bridge.pfil_local_phys",
             "net.link.bridge.pfil_member",
+            "net.link.bridge.ipfw_arp",
         ]);
     }
     let mut seen = std::collections::BTreeSet::new();
@@ -185,6 +187,19 @@ pub fn doctor<H: Host>(host: &mut H, needs: &Needs) -> Vec<Finding> {
         }
     }
     if needs.guards {
+        // ARP reaches the bridge's layer-2 ipfw pass only with ipfw_arp (bridge.4).
+        let name = "net.link.bridge.ipfw_arp";
+        let v = get(name).unwrap_or("");
+        let check = format!("{name} is 1 (secure NICs: ARP frames are checked too)");
+        out.push(if v == "1" {
+            Finding::ok(check, format!("{name}=1"))
+        } else {
+            Finding::warn(
+                check,
+                format!("{name}={v}: a secure jail can send ARP from a foreign MAC"),
+                format!("sysctl {name}=1\necho '{name}=1' >> {SYSCTL_CONF}"),
+            )
+        });
         // Frames for the host itself are handed to the bridge interface, so the port's
         // `recv P` rules only see them in the IP pass on the port: pfil_local_phys, which
         // runs through pfil_member — and `net.link.bridge.ipfw=1` turns pfil_member off.

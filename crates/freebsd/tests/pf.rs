@@ -400,6 +400,7 @@ fn doctor_on_a_fresh_host_fails_with_the_exact_fixes() {
     );
     assert_eq!(by("net.link.ether.ipfw is 1").status, Status::Fail);
     // …and traffic to the host is not checked on the jail's port yet.
+    assert_eq!(by("net.link.bridge.ipfw_arp is 1").status, Status::Warn);
     let local = by("net.link.bridge.pfil_local_phys and pfil_member are 1");
     assert_eq!(local.status, Status::Warn);
     assert_eq!(
@@ -480,7 +481,8 @@ fn doctor_on_a_configured_host_is_all_ok() {
         "/etc/sysctl.conf".into(),
         "net.inet.ip.forwarding=1\nnet.inet6.ip6.forwarding=1\n\
          net.link.bridge.ipfw=1\nnet.link.ether.ipfw=1\nnet.link.bridge.pfil_bridge=1\n\
-         net.link.bridge.pfil_local_phys=1\nnet.link.bridge.pfil_member=1\n"
+         net.link.bridge.pfil_local_phys=1\nnet.link.bridge.pfil_member=1\n\
+         net.link.bridge.ipfw_arp=1\n"
             .into(),
     );
     // bridge.ipfw=1 turns pfil_bridge and pfil_member off (if_bridge does); pf and the
@@ -493,6 +495,7 @@ fn doctor_on_a_configured_host_is_all_ok() {
         "net.link.bridge.pfil_bridge=1",
         "net.link.bridge.pfil_member=1",
         "net.link.bridge.pfil_local_phys=1",
+        "net.link.bridge.ipfw_arp=1",
     ] {
         assert!(h.sh("sysctl", &[s]).success());
     }

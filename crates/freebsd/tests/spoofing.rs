@@ -16,6 +16,7 @@ fn prepared_host(ex: &Example) -> SimHost {
     let mut h = base_host(ex);
     for s in [
         "net.link.bridge.ipfw=1",
+        "net.link.bridge.ipfw_arp=1",
         "net.link.ether.ipfw=1",
         // bridge.ipfw=1 turns the IP pass on members off; the admin turns it back on.
         "net.link.bridge.pfil_member=1",
@@ -138,13 +139,29 @@ fn a_secure_jail_sends_only_as_itself_and_cannot_steal_a_mac() {
         o.victim_to_attacker && o.victim_to_host,
         "the victim keeps working"
     );
-    // ARP is let through (ipfw cannot read the sender fields); the host's own entries
-    // for secure NICs are the remaining defence against forged ARP.
-    assert!(h.frame_reaches(
-        &Endpoint::jail("jail-b", "vnet0"),
-        &frame(FrameKind::Arp, None, None),
-        &Endpoint::jail("myjail", "vnet0"),
-    ));
+    // ARP from the NIC's own MAC passes (ipfw cannot read the sender fields inside);
+    // ARP from a foreign MAC does not (with ipfw_arp=1).
+    let (evil, victim) = (
+        Endpoint::jail("jail-b", "vnet0"),
+        Endpoint::jail("myjail", "vnet0"),
+    );
+    assert!(h.frame_reaches(&evil, &frame(FrameKind::Arp, None, None), &victim));
+    let victim_mac = mac_of(&ex, "myjail");
+    let forged_arp = frame(FrameKind::Arp, Some(&victim_mac), None);
+    assert!(!h.frame_reaches(&evil, &forged_arp, &victim));
+    // What the ARP says inside cannot be checked by ipfw: the host keeps permanent
+    // entries for secure NICs, so an answer claiming myjail's address does not redirect
+    // the host's traffic for it.
+    let host = Endpoint::host("bridge0");
+    let victim_ip = "10.23.42.2".parse().unwrap();
+    assert!(!h.host_believes(&evil, victim_ip, &host));
+    let arp = h.clone().sh("arp", &["-an"]).stdout;
+    assert!(
+        arp.contains(&format!(
+            "(10.23.42.2) at {victim_mac} on bridge0 permanent"
+        )),
+        "{arp}"
+    );
 
     // `down` takes the pins away with the rules.
     let mut b = backend(h);
@@ -153,6 +170,7 @@ fn a_secure_jail_sends_only_as_itself_and_cannot_steal_a_mac() {
     up(&mut b, &jailnet_plan::Graph::default(), &mut state).unwrap();
     let h = b.into_host();
     assert!(h.state().fdb.is_empty(), "{:?}", h.state().fdb);
+    assert!(h.state().host_net.neighbours.is_empty());
 }
 
 #[test]
@@ -167,6 +185,12 @@ fn without_secure_every_forgery_gets_through_and_without_the_sysctls_some_do() {
     assert!(o.own_to_peer && o.own_to_host);
     assert!(o.foreign_ip_to_peer && o.foreign_ip_to_host && o.foreign_mac_to_peer);
     assert!(o.ipv6_to_peer && o.steals_peer_mac);
+    let ip = "10.23.42.2".parse().unwrap();
+    assert!(h.host_believes(
+        &Endpoint::jail("jail-b", "vnet0"),
+        ip,
+        &Endpoint::host("bridge0")
+    ));
 
     // Secure NICs on a host without layer-2 ipfw: the layer-2 rules never run, so a
     // foreign MAC gets through; the IP rule still runs in the IP pass on the member
@@ -186,4 +210,15 @@ fn without_secure_every_forgery_gets_through_and_without_the_sysctls_some_do() {
     let o = attack(&ex, &h);
     assert!(o.foreign_mac_to_peer && o.ipv6_to_peer);
     assert!(!o.foreign_ip_to_peer && !o.steals_peer_mac);
+
+    // Layer-2 ipfw on, but not for ARP: ARP from a foreign MAC gets through.
+    let mut h = prepared_host(&ex);
+    assert!(h.sh("sysctl", &["net.link.bridge.ipfw_arp=0"]).success());
+    let h = up_example(&ex, h);
+    let forged_arp = frame(FrameKind::Arp, Some(&mac_of(&ex, "myjail")), None);
+    assert!(h.frame_reaches(
+        &Endpoint::jail("jail-b", "vnet0"),
+        &forged_arp,
+        &Endpoint::jail("myjail", "vnet0")
+    ));
 }

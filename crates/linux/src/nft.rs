@@ -342,6 +342,7 @@ mod tests {
             mac: Mac([0x58, 0x9c, 0xfc, 0, 0, 1]),
             addrs: addrs.iter().map(|a| a.parse().unwrap()).collect(),
             bridge: None,
+            neighbours: Vec::new(),
         }
     }
 

@@ -329,7 +329,7 @@ pub fn desired(cfg: &Config, alloc: &Allocations) -> Result<Graph, MissingAlloca
                 mtu: sw.effective_mtu(),
             });
             if nic.secure {
-                let addrs = sw
+                let addrs: Vec<std::net::IpAddr> = sw
                     .dhcp
                     .iter()
                     .flat_map(|d| d.hosts.get(&a.mac))
@@ -339,6 +339,7 @@ pub fn desired(cfg: &Config, alloc: &Allocations) -> Result<Graph, MissingAlloca
                     owner: format!("vm:{}/{i}", vm.name),
                     port: a.host_ifname.clone(),
                     mac: a.mac,
+                    neighbours: on_host_subnet(sw, &addrs),
                     addrs,
                     bridge: pinning_bridge(sw),
                 });
@@ -470,6 +471,7 @@ fn jail(
                 mac: a.mac,
                 addrs: addrs.iter().map(|c| c.addr).collect(),
                 bridge: pinning_bridge(sw),
+                neighbours: on_host_subnet(sw, &addrs.iter().map(|c| c.addr).collect::<Vec<_>>()),
             });
         }
         if nic.ip4.iter().any(|s| s.value == AddrSpec::Dhcp) {
@@ -560,6 +562,18 @@ pub fn is_extra_loopback(name: &str) -> bool {
     name.strip_prefix("lo").is_some_and(|n| {
         !n.is_empty() && !n.starts_with('0') && n.chars().all(|c| c.is_ascii_digit())
     })
+}
+
+/// The addresses of `addrs` on a subnet of one of the switch's host addresses.
+fn on_host_subnet(
+    sw: &jailnet_model::config::Switch,
+    addrs: &[std::net::IpAddr],
+) -> Vec<std::net::IpAddr> {
+    addrs
+        .iter()
+        .filter(|a| sw.addresses.iter().any(|c| c.value.contains(a)))
+        .copied()
+        .collect()
 }
 
 /// The bridge whose forwarding table pins a secure port's MAC: the switch's own, unless

@@ -153,6 +153,11 @@ pub enum Resource {
         /// before ipfw sees a frame); `None` on netgraph switches and for leftovers.
         #[serde(default)]
         bridge: Option<IfName>,
+        /// The `addrs` on a subnet the host has an address on, whose host ARP/NDP entries
+        /// are made permanent for `mac` (FreeBSD: ipfw cannot read ARP payloads, so the
+        /// host itself must not believe a forged answer).
+        #[serde(default)]
+        neighbours: Vec<IpAddr>,
     },
     /// A devfs ruleset for a jail that needs devices beyond the default jail set: `pf`
     /// and `pflog` for pf inside the jail, `bpf*` for a DHCP client. FreeBSD only.
@@ -489,6 +494,7 @@ impl Resource {
                 mac,
                 addrs,
                 bridge,
+                ..
             } => format!(
                 "{port} ({owner}) may send only from {mac} {}{}",
                 addrs

@@ -163,6 +163,7 @@ pub(crate) fn create(r: &Resource, ctx: &Ctx) -> Result<Vec<Step>, Error> {
         }
     };
     let mut steps: Vec<Step> = pin(r).into_iter().collect();
+    steps.extend(neighbours(r));
     steps.extend(bodies(r).into_iter().zip(0u32..).map(|(body, i)| {
         let num = base.map_or_else(|| "N".to_string(), |b| (b + i).to_string());
         let mut args = vec!["-q".to_string(), "add".into(), num.clone()];
@@ -199,6 +200,40 @@ fn pin(r: &Resource) -> Option<Step> {
         ]))
         .undo(unpin(&br, &p, &m)),
     )
+}
+
+/// `arp -S A MAC` / `ndp -s A MAC` for each host neighbour entry of guard `r`: the host
+/// keeps believing `A` is at `MAC` whatever ARP or NDP answers arrive (ipfw cannot read
+/// an ARP payload, so a forged one would otherwise redirect the host's traffic).
+fn neighbours(r: &Resource) -> Vec<Step> {
+    let Resource::Guard {
+        mac, neighbours, ..
+    } = r
+    else {
+        return Vec::new();
+    };
+    let m = mac.to_string();
+    neighbours
+        .iter()
+        .map(|a| {
+            let ip = a.to_string();
+            Step::new(neighbour_set(a, &ip, &m)).undo(neighbour_del(a, &ip))
+        })
+        .collect()
+}
+
+fn neighbour_set(a: &IpAddr, ip: &str, mac: &str) -> Invocation {
+    match a {
+        IpAddr::V4(_) => Invocation::new("arp", ["-S", ip, mac]),
+        IpAddr::V6(_) => Invocation::new("ndp", ["-s", ip, mac]),
+    }
+}
+
+fn neighbour_del(a: &IpAddr, ip: &str) -> Invocation {
+    match a {
+        IpAddr::V4(_) => Invocation::new("arp", ["-d", ip]),
+        IpAddr::V6(_) => Invocation::new("ndp", ["-d", ip]),
+    }
 }
 
 /// Undoes [`pin`]: `ifconfig BR deladdr MAC learn P`.
@@ -240,7 +275,12 @@ pub(crate) fn delete(r: &Resource, ctx: &Ctx) -> Result<Vec<Step>, Error> {
         args.extend(nums.iter().map(u32::to_string));
         steps.push(Step::new(Invocation::new("ipfw", args)));
     }
-    // As observed: pinned only while the port is still on the bridge.
+    // As observed: entries that are still there, pinned while the port is on the bridge.
+    if let Resource::Guard { neighbours, .. } = r {
+        for a in neighbours {
+            steps.push(Step::new(neighbour_del(a, &a.to_string())));
+        }
+    }
     if let Resource::Guard {
         mac,
         bridge: Some(br),
@@ -298,6 +338,7 @@ pub fn parse(port: &str, owner: &str, bodies: &[&str]) -> Option<Resource> {
         mac,
         addrs,
         bridge: None,
+        neighbours: Vec::new(),
     })
 }
 
@@ -313,6 +354,7 @@ mod tests {
             mac: "02:00:5e:23:42:03".parse().unwrap(),
             addrs: addrs.iter().map(|a| a.parse().unwrap()).collect(),
             bridge: None,
+            neighbours: Vec::new(),
         }
     }
 

@@ -71,6 +71,7 @@ fn extras(v: &HostView, scope: &[&Resource], o: &mut Observed) {
                 port,
                 addrs,
                 bridge,
+                neighbours,
                 ..
             } => {
                 let Some(rules) = &v.ipfw else { continue };
@@ -95,6 +96,14 @@ fn extras(v: &HostView, scope: &[&Resource], o: &mut Observed) {
                             bridge: bridge
                                 .clone()
                                 .filter(|b| learns(v, b.as_str(), port.as_str()) == Some(false)),
+                            // The host's permanent entries that still name this MAC.
+                            neighbours: neighbours
+                                .iter()
+                                .filter(|a| {
+                                    v.neighbours.get(a).is_some_and(|m| *m == mac.to_string())
+                                })
+                                .copied()
+                                .collect(),
                             port,
                         },
                         true,

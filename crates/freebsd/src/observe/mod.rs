@@ -62,6 +62,9 @@ pub struct HostView {
     pub dhcp: BTreeMap<String, String>,
     /// `(jail, nic)` of the DHCP clients in scope that run.
     pub dhclients: BTreeSet<(String, String)>,
+    /// The host's permanent ARP/NDP entries (`arp -an`, `ndp -an`), address → MAC, when
+    /// guards with host neighbour entries are in scope.
+    pub neighbours: BTreeMap<std::net::IpAddr, String>,
 }
 
 impl HostView {
@@ -187,6 +190,19 @@ fn gather_extras<H: Host + ?Sized>(
             Vec::new()
         });
     }
+    let (mut v4, mut v6) = (false, false);
+    for r in scope {
+        if let Resource::Guard { neighbours, .. } = r {
+            v4 |= neighbours.iter().any(|a| a.is_ipv4());
+            v6 |= neighbours.iter().any(|a| a.is_ipv6());
+        }
+    }
+    for (want, prog) in [(v4, "arp"), (v6, "ndp")] {
+        if want {
+            let out = run(host, &Invocation::new(prog, ["-an"]))?;
+            v.neighbours.extend(permanent_neighbours(&out.stdout));
+        }
+    }
     let sets: Vec<u16> = scope
         .iter()
         .filter_map(|r| match r {
@@ -255,4 +271,21 @@ pub fn ipfw_list(text: &str) -> Vec<(u32, String)> {
 /// The host's `/etc/resolv.conf` (`cat`).
 pub fn read_host_resolv<H: Host + ?Sized>(host: &mut H) -> Result<String, Error> {
     Ok(run(host, &Invocation::new("cat", [RESOLV_CONF]))?.stdout)
+}
+
+/// The permanent entries of `arp -an` (`? (A) at MAC on IF permanent [ethernet]`) or
+/// `ndp -an` (`A MAC IF permanent …`, after a header line).
+pub fn permanent_neighbours(text: &str) -> Vec<(std::net::IpAddr, String)> {
+    text.lines()
+        .filter(|l| l.split_whitespace().any(|w| w == "permanent"))
+        .filter_map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            let (addr, mac) = match w.as_slice() {
+                ["?", a, "at", mac, ..] => (a.trim_matches(|c| c == '(' || c == ')'), *mac),
+                [a, mac, ..] => (a.split('%').next().unwrap_or(a), *mac),
+                _ => return None,
+            };
+            Some((addr.parse().ok()?, mac.to_ascii_lowercase()))
+        })
+        .collect()
 }

@@ -26,6 +26,7 @@ pub(super) fn damaged(owner: &str, port: &IfName, mac: Mac) -> Resource {
         mac,
         addrs: Vec::new(),
         bridge: None,
+        neighbours: Vec::new(),
     }
 }
 
@@ -37,6 +38,7 @@ pub(super) fn leftover(port: &str) -> Option<Resource> {
         mac: Mac([0; 6]),
         addrs: Vec::new(),
         bridge: None,
+        neighbours: Vec::new(),
     })
 }
 
