@@ -1,13 +1,14 @@
 //! The demo's FreeBSD half: the same showcase applied by the FreeBSD backend to the
 //! simulated FreeBSD 14 host, counting the processes it runs, showing the result as
-//! `ifconfig` would, checking isolation with the simulator's reachability query, and
+//! `ifconfig` would, checking isolation and anti-spoofing with the simulator's reachability
+//! queries (on a host set up the way `jailnet doctor` asks), and
 //! checking that `down` gives back a fresh host.
 
 use super::checks::{fact, Check};
 use crate::engine::{converge, prepare, ApplyOpts, Scope};
 use anyhow::{Context, Result};
 use jailnet_freebsd::FreebsdBackend;
-use jailnet_freebsd_sim::{Endpoint, SimHost};
+use jailnet_freebsd_sim::{Endpoint, Frame, FrameKind, SimHost};
 use jailnet_host::RecordingHost;
 use jailnet_model::Config;
 use jailnet_plan::State;
@@ -20,7 +21,7 @@ const SIM: ApplyOpts<'static> = ApplyOpts {
 
 pub fn run(cfg: &Config, results: &mut Vec<Check>) -> Result<()> {
     println!("\n== the same showcase on the simulated FreeBSD host (--backend sim) ==\n");
-    let fresh = SimHost::fresh();
+    let fresh = doctor_ready(SimHost::fresh());
     let mut be = FreebsdBackend::new(RecordingHost::new(fresh.clone()));
     let mut state = State::default();
     let prepared = prepare(cfg, &state, &mut be, &Scope::All)?;
@@ -76,6 +77,54 @@ pub fn run(cfg: &Config, results: &mut Vec<Check>) -> Result<()> {
             Endpoint::jail("web2", "vnet0"),
         )),
     ));
+    // dmz2's NIC is secure: forged senders get nowhere (ipfw evaluated by the simulator).
+    let (dmz1, dmz2, gw) = (
+        Endpoint::jail("dmz1", "vnet0"),
+        Endpoint::jail("dmz2", "vnet0"),
+        Endpoint::host("dmz"),
+    );
+    let mac_of = |e: &Endpoint| {
+        sim.iface(&e.vnet, &e.ifname)
+            .and_then(|i| i.mac.clone())
+            .unwrap_or_default()
+    };
+    let addr_of = |e: &Endpoint| {
+        sim.iface(&e.vnet, &e.ifname)
+            .and_then(|i| i.inet.first().map(|a| a.addr))
+            .map(std::net::IpAddr::V4)
+    };
+    let udp_from = |ip| Frame {
+        kind: FrameKind::Ipv4,
+        src_mac: None,
+        src_ip: ip,
+    };
+    let got = |b: bool| if b { "received" } else { "dropped" }.to_string();
+    results.push(fact(
+        "sim: dmz2 (secure) -> gateway from its own address".into(),
+        "received",
+        got(sim.frame_reaches(&dmz2, &udp_from(addr_of(&dmz2)), &gw)),
+    ));
+    results.push(fact(
+        "sim: dmz2 (secure) -> gateway from dmz1's address".into(),
+        "dropped",
+        got(sim.frame_reaches(&dmz2, &udp_from(addr_of(&dmz1)), &gw)),
+    ));
+    results.push(fact(
+        "sim: dmz2 (secure) sends from dmz1's MAC: bridge moves it".into(),
+        "no",
+        if sim.takes_over_mac(&dmz2, &mac_of(&dmz1)) {
+            "yes"
+        } else {
+            "no"
+        }
+        .into(),
+    ));
+    let believes = addr_of(&dmz2).is_some_and(|ip| sim.host_believes(&dmz1, ip, &gw));
+    results.push(fact(
+        "sim: host believes a forged ARP for dmz2's address".into(),
+        "no",
+        if believes { "yes" } else { "no" }.into(),
+    ));
     let anchors: Vec<String> = ["nat-lan", "rdr-web1"]
         .iter()
         .filter(|a| {
@@ -124,4 +173,26 @@ pub fn run(cfg: &Config, results: &mut Vec<Check>) -> Result<()> {
         },
     ));
     Ok(())
+}
+
+/// A FreeBSD host set up the way `jailnet doctor` asks for secure NICs: ipfw with an open
+/// ruleset, layer-2 filtering on bridges (ARP included) and at ether_demux, the IP pass on
+/// members back on, and traffic to the host checked on the port.
+fn doctor_ready(mut h: SimHost) -> SimHost {
+    for s in [
+        "net.link.bridge.ipfw=1",
+        "net.link.bridge.ipfw_arp=1",
+        "net.link.ether.ipfw=1",
+        "net.link.bridge.pfil_member=1",
+        "net.link.bridge.pfil_local_phys=1",
+    ] {
+        h.sh("sysctl", &[s]);
+    }
+    h.sh(
+        "ipfw",
+        &[
+            "-q", "add", "65000", "allow", "ip", "from", "any", "to", "any",
+        ],
+    );
+    h
 }
