@@ -37,6 +37,9 @@ pub struct FreebsdBackend<H: Host> {
     jail_devfs: BTreeMap<String, u16>,
     /// Where dnsmasq's config, pid and lease files live.
     run_dir: String,
+    /// Why the observed scope cannot be built on FreeBSD, if it cannot (see
+    /// [`refusal`]); creating and updating are refused then, removing is not.
+    refuse: Option<String>,
     /// Links in use on the bridge node of each netgraph switch, by switch interface, as
     /// observed (`ngctl list -l`) and kept up to date with what was created since.
     ng_links: BTreeMap<String, Vec<u32>>,
@@ -60,6 +63,7 @@ impl<H: Host> FreebsdBackend<H> {
             run_dir: lower::dhcp::RUN_DIR.to_string(),
             host_born_nic: false,
             ng_links: BTreeMap::new(),
+            refuse: None,
         }
     }
 
@@ -177,6 +181,9 @@ impl<H: Host> FreebsdBackend<H> {
         let r = change
             .resource()
             .ok_or_else(|| Error::Unsupported(format!("{}: empty change", change.id)))?;
+        if let (Some(why), false) = (&self.refuse, change.op == Op::Delete) {
+            return Err(Error::Unsupported(why.clone()));
+        }
         self.apply_lowered(change, r)
     }
 
@@ -333,6 +340,7 @@ impl<H: Host> Backend for FreebsdBackend<H> {
                 Some((sw.clone(), observe::ngctl::used_links(n)))
             })
             .collect();
+        self.refuse = refusal(scope, &self.vxlan_switch);
         self.units = Units::from_view(&view);
         let observed = observe::map(&view, scope);
         self.view = Some(view);
@@ -349,6 +357,41 @@ impl<H: Host> Backend for FreebsdBackend<H> {
             Err(e) => vec![format!("# {e}")],
         }
     }
+}
+
+/// What FreeBSD's if_bridge cannot build: a switch whose jail/VM ports are private and
+/// whose vxlan has several unicast peers. The peers must be private ports too (split
+/// horizon: one peer's frames are never relayed to another, or a full mesh loops), and
+/// private ports never talk to each other — so the jails would be cut off the overlay.
+fn refusal(scope: &[&Resource], vxlan_switch: &BTreeMap<String, String>) -> Option<String> {
+    let private_on = |sw: &str| {
+        scope.iter().any(|r| match r {
+            Resource::Nic {
+                switch, private, ..
+            }
+            | Resource::Tap {
+                switch, private, ..
+            } => *private && switch.as_str() == sw,
+            _ => false,
+        })
+    };
+    scope.iter().find_map(|r| match r {
+        Resource::Vxlan {
+            ifname, remotes, ..
+        } if lower::vxlan::split_horizon(r) => {
+            let sw = vxlan_switch.get(ifname.as_str())?;
+            private_on(sw).then(|| {
+                format!(
+                    "switch {sw} is private and its vxlan {ifname} has {} unicast peers: on \
+                     FreeBSD each peer is a private bridge port (so frames are never relayed \
+                     between peers), and private ports cannot talk to the jails' private \
+                     ports; give the vxlan a multicast `group`, or make the switch not private",
+                    remotes.len()
+                )
+            })
+        }
+        _ => None,
+    })
 }
 
 /// devfs rulesets that exist and do not carry jailnet's mark (as far as observed).

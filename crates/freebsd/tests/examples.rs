@@ -297,3 +297,29 @@ fn attach_to_a_jail_started_by_jail8_is_three_spawns_and_its_nic_dies_with_the_j
         .is_none());
     assert!(!h.show().contains("epair"), "{}", h.show());
 }
+
+#[test]
+fn a_private_switch_with_several_unicast_vxlan_peers_is_refused_before_anything_changes() {
+    let text = |private: bool| {
+        format!(
+            "[host]\nuplink = \"em0\"\n\
+             [switch.ov]\naddress = [\"10.0.9.1/24\"]\nprivate = {private}\n\
+             vxlan = {{ vni = 9, remotes = [\"192.168.0.20\", \"192.168.0.30\"], dev = \"em0\" }}\n\
+             [jail.a]\n[[jail.a.nic]]\nname = \"vnet0\"\nswitch = \"ov\"\nip4 = [\"10.0.9.2/24\"]\n"
+        )
+    };
+    let ex = load_text("private-mesh", &text(true));
+    let base = base_host(&ex);
+    let mut b = backend(base.clone());
+    let err = up(&mut b, &ex.graph, &mut state_for(&ex)).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("switch ov is private") && msg.contains("multicast `group`"),
+        "{msg}"
+    );
+    assert!(b.into_host() == base, "a refused up changed the host");
+    // Not private: the mesh is built, and the jail reaches every peer's port.
+    let ex = load_text("mesh", &text(false));
+    let mut b = backend(base_host(&ex));
+    up(&mut b, &ex.graph, &mut state_for(&ex)).unwrap();
+}
