@@ -428,3 +428,47 @@ fn dhcp_commands_describe_the_daemons_and_their_files() {
         "{lines}"
     );
 }
+
+#[test]
+fn a_dhcp_server_whose_state_was_lost_is_found_and_stopped() {
+    let Some(env) = Env::new("dhcp_lost_state") else {
+        return;
+    };
+    let mut b = env.backend();
+    let mut state = State::default();
+    up(&mut b, &pool("10.77.1.110"), &mut state);
+    let servers = |env: &Env| {
+        env.daemons()
+            .into_iter()
+            .filter(|(_, c)| c.starts_with("dnsmasq") || c.contains("/dnsmasq "))
+            .count()
+    };
+    assert_eq!(servers(&env), 1, "{:?}", env.daemons());
+    // The state file is gone: `down` from nothing finds the server by its files.
+    let mut lost = State::default();
+    let plan = down(&mut b, &mut lost);
+    assert!(
+        plan.changes
+            .iter()
+            .any(|c| c.id.0 == "dhcp:(leftover jdhcp)"),
+        "{}",
+        plan.render_text()
+    );
+    assert_eq!(servers(&env), 0, "{:?}", env.daemons());
+    let left: Vec<String> = files(&env.run_dir())
+        .into_iter()
+        .filter(|f| f.starts_with("dnsmasq-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    // Nothing of another host namespace's servers is touched: a file of another
+    // sandbox (different interface line) is not claimed.
+    let other = env.run_dir().join(format!("dnsmasq-{}-x.conf", env.host));
+    std::fs::write(
+        &other,
+        "# jailnet: DHCP server for the switch on y.\ninterface=y\n",
+    )
+    .unwrap();
+    let plan = down(&mut b, &mut State::default());
+    assert!(plan.is_empty(), "{}", plan.render_text());
+    assert!(other.exists());
+}

@@ -112,6 +112,60 @@ pub(super) fn observe(b: &LinuxBackend, want: &Resource) -> Result<Option<Resour
     ))
 }
 
+/// Servers jailnet started whose switch nothing in `scope` names (a lost or older state
+/// file): config files of this host namespace in the run directory that jailnet wrote
+/// (its first line, and `interface=` naming the file's interface). They are reported with
+/// the placeholder switch `(leftover IFNAME)` so that `gc`/`up` stop them and remove their
+/// files, whether the daemon still runs or not.
+pub(super) fn leftovers(b: &LinuxBackend, scope: &[&Resource]) -> Vec<Resource> {
+    let prefix = match &b.options().host_netns {
+        Some(ns) => format!("dnsmasq-{ns}-"),
+        None => "dnsmasq-".to_string(),
+    };
+    let known: Vec<&str> = scope
+        .iter()
+        .filter_map(|r| match r {
+            Resource::DhcpServer { ifname, .. } => Some(ifname.as_str()),
+            _ => None,
+        })
+        .collect();
+    let Ok(dir) = std::fs::read_dir(&b.options().run_dir) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for e in dir.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(ifname) = name
+            .strip_prefix(&prefix)
+            .and_then(|r| r.strip_suffix(".conf"))
+        else {
+            continue;
+        };
+        if known.contains(&ifname) {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(e.path()) else {
+            continue;
+        };
+        let ours = text.starts_with("# jailnet: DHCP server")
+            && text.lines().any(|l| l == format!("interface={ifname}"));
+        let Ok(ifname) = jailnet_model::names::IfName::new(ifname) else {
+            continue;
+        };
+        if ours {
+            out.push(Resource::DhcpServer {
+                switch: format!("(leftover {ifname})"),
+                ifname,
+                gateway: None,
+                range: None,
+                hosts: Vec::new(),
+                ra: Vec::new(),
+            });
+        }
+    }
+    out
+}
+
 pub(super) fn commands(b: &LinuxBackend, change: &Change) -> Vec<String> {
     let mut out = Vec::new();
     let place = match &b.options().host_netns {

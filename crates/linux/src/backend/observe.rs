@@ -191,6 +191,12 @@ pub(super) fn observe(b: &mut LinuxBackend, scope: &[&Resource]) -> Result<Obser
         }
     }
     super::firewall::observe(b, scope, &mut o)?;
+    // DHCP servers jailnet started that nothing in scope knows about: its own, to remove.
+    for r in super::dhcp::leftovers(b, scope) {
+        if !o.resources.nodes.contains_key(&r.id()) {
+            o.insert(r, true);
+        }
+    }
     for (id, i) in &tagged {
         o.tagged.insert(id.clone());
         if o.resources.get(id).is_some() {
