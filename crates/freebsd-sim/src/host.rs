@@ -88,6 +88,7 @@ impl SimHost {
             next_pid: 100,
             lan_dhcp: BTreeMap::new(),
             refuse_reclaim_of_jail_born: false,
+            reclaim_ignores_the_rest: false,
             fdb: BTreeMap::new(),
         };
         st.rc_conf.insert("hostname".into(), hostname.into());
@@ -249,6 +250,12 @@ impl SimHost {
     /// (the unverified side of §1.4).
     pub fn refusing_reclaim_of_jail_born(mut self) -> Self {
         self.state.refuse_reclaim_of_jail_born = true;
+        self
+    }
+
+    /// An ifconfig whose `X -vnet J WORDS…` ignores the words after `-vnet J`.
+    pub fn ignoring_words_after_reclaim(mut self) -> Self {
+        self.state.reclaim_ignores_the_rest = true;
         self
     }
 

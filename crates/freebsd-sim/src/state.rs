@@ -54,6 +54,10 @@ pub struct SimState {
     /// default (the reading of `if_vmove_reclaim`, which checks no home vnet).
     #[serde(default)]
     pub refuse_reclaim_of_jail_born: bool,
+    /// Another unverified reading: `ifconfig X -vnet J WORDS…` reclaims X and ignores
+    /// the words after it.
+    #[serde(default)]
+    pub reclaim_ignores_the_rest: bool,
     /// Static forwarding entries of each bridge (`ifconfig BR static P MAC`): bridge
     /// index → MAC (lower case) → member index. Learned entries are not kept: the
     /// reachability queries decide from the LEARNING flag whether a frame would be.
@@ -313,6 +317,7 @@ impl PartialEq for SimState {
             next_pid: _,
             lan_dhcp,
             refuse_reclaim_of_jail_born,
+            reclaim_ignores_the_rest,
             fdb,
         } = self;
         *hostname == other.hostname
@@ -329,6 +334,7 @@ impl PartialEq for SimState {
             && *procs == other.procs
             && *lan_dhcp == other.lan_dhcp
             && *refuse_reclaim_of_jail_born == other.refuse_reclaim_of_jail_born
+            && *reclaim_ignores_the_rest == other.reclaim_ignores_the_rest
             && *fdb == other.fdb
     }
 }

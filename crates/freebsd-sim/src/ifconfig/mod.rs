@@ -84,7 +84,11 @@ fn ifconfig(st: &mut SimState, caller: &Caller, args: &[String]) -> R<Output> {
         denied_in_jail(&caller, "SIOCSIFRVNET")?;
         vnet::reclaim(st, typed, key)?;
         // ifconfig goes on with the words after `-vnet JAIL`, now on the host (§1.4).
-        let more = &rest[2..];
+        let more = if st.reclaim_ignores_the_rest {
+            &rest[..0]
+        } else {
+            &rest[2..]
+        };
         return match st.find(&caller.vnet, typed) {
             Some(idx) if !more.is_empty() => apply(st, &caller, idx, more, false),
             _ => Ok(Output::ok("")),

@@ -23,8 +23,10 @@
 //!    configured from inside:)
 //! 4. `jexec J ifconfig epairNb [inet A/LEN alias] name NIC ether MAC [mtu M] up`.
 //!
-//! If a step fails, the earlier ones are undone (the host end goes back into its jail,
-//! destroying either end of a pair takes both).
+//! If a step fails, the earlier ones are undone (destroying either end of a pair takes
+//! both, wherever the other end is). Whether ifconfig goes on with the words after
+//! `-vnet JAIL` is read from ifconfig.c, not seen run: if it stopped there, `addm HOST`
+//! fails, the pair is destroyed, and the fallback applies too.
 
 use super::{addr_delta, addr_words, ifconfig, mtu_words, tag, tap::addm, unit_name, Ctx};
 use crate::exec::Step;
@@ -79,7 +81,9 @@ pub(crate) fn create(r: &Resource, ctx: &Ctx) -> Vec<Step> {
         let mut steps = vec![
             Step::new(ifconfig(inside).in_jail(j))
                 .undo(ifconfig([name.as_str(), "destroy"]).in_jail(j)),
-            Step::new(ifconfig(out)).undo(ifconfig([host_ifname.as_str(), "vnet", j])),
+            // No undo of its own: destroying the jail's end (step 1's undo) takes the host
+            // end with it wherever it is and whatever it is called (§3 [V]).
+            Step::new(ifconfig(out)),
             Step::new(ifconfig(addm(
                 switch.as_str(),
                 host_ifname.as_str(),

@@ -60,7 +60,7 @@ fn vnet_nic_attach_to_a_running_jail_is_three_calls_with_private_in_the_addm() {
         undo,
         [
             vec!["jexec www ifconfig vnet0 destroy".to_string()],
-            vec!["ifconfig www-vnet0 vnet www".to_string()],
+            vec![],
             vec![],
         ]
     );
