@@ -253,6 +253,29 @@ impl SimHost {
         self
     }
 
+    /// ipfw filtering bridged frames the way a host with secure ports needs it (and
+    /// `jailnet doctor` asks): layer-2 passes on bridges (ARP included) and at
+    /// ether_demux, the IP pass on members back on, traffic to the host checked on the
+    /// port, and an open ruleset (`firewall_type=open`: `65000 allow ip from any to any`).
+    pub fn with_layer2_ipfw(mut self) -> Self {
+        for s in [
+            "net.link.bridge.ipfw=1",
+            "net.link.bridge.ipfw_arp=1",
+            "net.link.ether.ipfw=1",
+            "net.link.bridge.pfil_member=1",
+            "net.link.bridge.pfil_local_phys=1",
+        ] {
+            self.sh("sysctl", &[s]);
+        }
+        self.sh(
+            "ipfw",
+            &[
+                "-q", "add", "65000", "allow", "ip", "from", "any", "to", "any",
+            ],
+        );
+        self
+    }
+
     /// An ifconfig whose `X -vnet J WORDS…` ignores the words after `-vnet J`.
     pub fn ignoring_words_after_reclaim(mut self) -> Self {
         self.state.reclaim_ignores_the_rest = true;

@@ -13,26 +13,7 @@ use jailnet_plan::Resource;
 
 /// The host `jailnet doctor` is happy with for secure NICs.
 fn prepared_host(ex: &Example) -> SimHost {
-    let mut h = base_host(ex);
-    for s in [
-        "net.link.bridge.ipfw=1",
-        "net.link.bridge.ipfw_arp=1",
-        "net.link.ether.ipfw=1",
-        // bridge.ipfw=1 turns the IP pass on members off; the admin turns it back on.
-        "net.link.bridge.pfil_member=1",
-        "net.link.bridge.pfil_local_phys=1",
-    ] {
-        assert!(h.sh("sysctl", &[s]).success(), "{s}");
-    }
-    // firewall_type=open
-    let o = h.sh(
-        "ipfw",
-        &[
-            "-q", "add", "65000", "allow", "ip", "from", "any", "to", "any",
-        ],
-    );
-    assert!(o.success(), "{}", o.stderr);
-    h
+    base_host(ex).with_layer2_ipfw()
 }
 
 fn up_example(ex: &Example, h: SimHost) -> SimHost {

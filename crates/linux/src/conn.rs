@@ -461,25 +461,15 @@ fn raw_header(raw: &[u8]) -> (u16, u16, u32) {
 }
 
 fn parse_datagram(buf: &[u8], op: &str) -> Result<Vec<NetlinkMessage<RouteNetlinkMessage>>> {
-    let mut out = Vec::new();
-    let mut off = 0;
-    while buf.len() - off >= 16 {
-        let len = u32::from_ne_bytes([buf[off], buf[off + 1], buf[off + 2], buf[off + 3]]) as usize;
-        if len < 16 || off + len > buf.len() {
-            return Err(Error::Decode {
-                op: op.to_string(),
-                detail: format!("bad message length {len} at offset {off}"),
-            });
-        }
-        let msg = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&buf[off..off + len])
-            .map_err(|e| Error::Decode {
+    split_datagram(buf, op)?
+        .into_iter()
+        .map(|raw| {
+            NetlinkMessage::<RouteNetlinkMessage>::deserialize(raw).map_err(|e| Error::Decode {
                 op: op.to_string(),
                 detail: e.to_string(),
-            })?;
-        out.push(msg);
-        off += align4(len);
-    }
-    Ok(out)
+            })
+        })
+        .collect()
 }
 
 /// The extended-ack text in an NLMSG_ERROR payload (after the error code):

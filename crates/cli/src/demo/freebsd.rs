@@ -21,7 +21,8 @@ const SIM: ApplyOpts<'static> = ApplyOpts {
 
 pub fn run(cfg: &Config, results: &mut Vec<Check>) -> Result<()> {
     println!("\n== the same showcase on the simulated FreeBSD host (--backend sim) ==\n");
-    let fresh = doctor_ready(SimHost::fresh());
+    // Set up the way `jailnet doctor` asks for secure NICs.
+    let fresh = SimHost::fresh().with_layer2_ipfw();
     let mut be = FreebsdBackend::new(RecordingHost::new(fresh.clone()));
     let mut state = State::default();
     let prepared = prepare(cfg, &state, &mut be, &Scope::All)?;
@@ -173,26 +174,4 @@ pub fn run(cfg: &Config, results: &mut Vec<Check>) -> Result<()> {
         },
     ));
     Ok(())
-}
-
-/// A FreeBSD host set up the way `jailnet doctor` asks for secure NICs: ipfw with an open
-/// ruleset, layer-2 filtering on bridges (ARP included) and at ether_demux, the IP pass on
-/// members back on, and traffic to the host checked on the port.
-fn doctor_ready(mut h: SimHost) -> SimHost {
-    for s in [
-        "net.link.bridge.ipfw=1",
-        "net.link.bridge.ipfw_arp=1",
-        "net.link.ether.ipfw=1",
-        "net.link.bridge.pfil_member=1",
-        "net.link.bridge.pfil_local_phys=1",
-    ] {
-        h.sh("sysctl", &[s]);
-    }
-    h.sh(
-        "ipfw",
-        &[
-            "-q", "add", "65000", "allow", "ip", "from", "any", "to", "any",
-        ],
-    );
-    h
 }
