@@ -78,7 +78,7 @@ pub(crate) fn dispatch(
         "devfs" => crate::devfs::run(st, caller, args),
         "sysrc" => crate::sysrc::run(st, caller, args),
         "dnsmasq" | "dhclient" | "pgrep" | "pkill" => crate::dhcp::run(st, caller, base, args),
-        "kldload" | "kldstat" | "cat" | "tee" | "rm" | "true" | "false" | "mkdir" => {
+        "kldload" | "kldstat" | "cat" | "tee" | "rm" | "ls" | "true" | "false" | "mkdir" => {
             crate::misc::run(st, caller, base, args, stdin)
         }
         _ => fail_with(127, "sh", format!("{program}: not found")),

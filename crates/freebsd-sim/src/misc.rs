@@ -1,5 +1,6 @@
 //! Small helpers jail setup scripts call: `kldload`/`kldstat -m`, and a tiny file store for
-//! `cat`, `tee [-a]`, `rm [-f]`, `mkdir -p` (per jail root or the host), `true`, `false`.
+//! `cat`, `tee [-a]`, `rm [-f]`, `ls DIR`, `mkdir -p` (per jail root or the host), `true`,
+//! `false`. Directories are not kept: `ls DIR` lists the files directly under DIR.
 
 use crate::exec::{fail, Caller};
 use crate::state::SimState;
@@ -125,6 +126,19 @@ fn files(
                 }
             }
             out
+        }
+        "ls" => {
+            let mut out = String::new();
+            for d in words {
+                let prefix = format!("{}/", d.trim_end_matches('/'));
+                for p in fs.keys() {
+                    if let Some(name) = p.strip_prefix(&prefix).filter(|n| !n.contains('/')) {
+                        out.push_str(name);
+                        out.push('\n');
+                    }
+                }
+            }
+            Output::ok(out)
         }
         _ => Output::fail(127, format!("sh: {prog}: not found\n")),
     }

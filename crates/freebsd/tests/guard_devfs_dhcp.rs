@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use jailnet_freebsd_sim::{SimHost, VnetId};
-use jailnet_plan::{Graph, Resource};
+use jailnet_plan::{Graph, Resource, State};
 
 /// What the host holds of guards, devfs and DHCP, as the tools print it.
 fn host_text(h: &mut SimHost, ex: &Example) -> String {
@@ -173,4 +173,35 @@ fn a_devfs_ruleset_jailnet_did_not_make_is_left_alone() {
     assert_eq!(h.jail("vnetcage").map(|j| j.devfs_ruleset), Some(0));
     up(&mut b, &Graph::default(), &mut state).unwrap();
     assert!(b.into_host() == base, "down touched the admin's ruleset");
+}
+
+#[test]
+fn a_dhcp_server_whose_state_was_lost_is_found_and_stopped() {
+    let ex = example("showcase");
+    let mut b = backend(base_host(&ex));
+    up(&mut b, &ex.graph, &mut state_for(&ex)).unwrap();
+    let dnsmasq = |h: &SimHost| {
+        h.state()
+            .procs
+            .values()
+            .filter(|p| p.argv.iter().any(|a| a.contains("dnsmasq")))
+            .count()
+    };
+    assert_eq!(dnsmasq(b.host()), 1);
+    // The state file is gone: `down` from nothing finds the server by its files.
+    let p = up(&mut b, &Graph::default(), &mut State::default()).unwrap();
+    assert!(
+        p.changes.iter().any(|c| c.id.0 == "dhcp:(leftover pool)"),
+        "{}",
+        p.render_text()
+    );
+    let h = b.into_host();
+    assert_eq!(dnsmasq(&h), 0);
+    let left: Vec<&String> = h
+        .state()
+        .files
+        .keys()
+        .filter(|k| k.contains("dnsmasq-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }

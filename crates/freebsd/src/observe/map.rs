@@ -64,6 +64,21 @@ fn learns(v: &HostView, bridge: &str, port: &str) -> Option<bool> {
 /// running) and DHCP clients (dhclient running; never tagged: the jail's own rc may run
 /// one).
 fn extras(v: &HostView, scope: &[&Resource], o: &mut Observed) {
+    for ifname in &v.dhcp_leftovers {
+        if let Ok(ifname) = IfName::new(ifname) {
+            o.insert(
+                Resource::DhcpServer {
+                    switch: format!("(leftover {ifname})"),
+                    ifname,
+                    gateway: None,
+                    range: None,
+                    hosts: Vec::new(),
+                    ra: Vec::new(),
+                },
+                true,
+            );
+        }
+    }
     for r in scope {
         match r {
             Resource::Guard {

@@ -62,6 +62,10 @@ pub struct HostView {
     pub dhcp: BTreeMap<String, String>,
     /// `(jail, nic)` of the DHCP clients in scope that run.
     pub dhclients: BTreeSet<(String, String)>,
+    /// DHCP servers jailnet started that nothing in scope names (a lost state file): the
+    /// interfaces of the configs in the run directory carrying jailnet's mark whose
+    /// dnsmasq still runs.
+    pub dhcp_leftovers: Vec<String>,
     /// The host's permanent ARP/NDP entries (`arp -an`, `ndp -an`), address → MAC, when
     /// guards with host neighbour entries are in scope.
     pub neighbours: BTreeMap<std::net::IpAddr, String>,
@@ -228,6 +232,34 @@ fn gather_extras<H: Host + ?Sized>(
                 let out = run(host, &Invocation::new("devfs", args))?;
                 v.devfs.insert(n, out.stdout);
             }
+        }
+    }
+    let known: BTreeSet<&str> = scope
+        .iter()
+        .filter_map(|r| match r {
+            Resource::DhcpServer { ifname, .. } => Some(ifname.as_str()),
+            _ => None,
+        })
+        .collect();
+    let listed = host.run(&Invocation::new("ls", [run_dir]))?;
+    for name in listed.stdout.lines() {
+        let Some(ifname) = name
+            .strip_prefix("dnsmasq-")
+            .and_then(|n| n.strip_suffix(".conf"))
+            .filter(|n| !known.contains(n))
+        else {
+            continue;
+        };
+        let f = crate::lower::dhcp::files(run_dir, ifname);
+        let conf = host.run(&Invocation::new("cat", [f.conf.as_str()]))?;
+        let ours = conf.success()
+            && conf.stdout.lines().next() == Some(crate::lower::dhcp::header(ifname).trim_end());
+        if ours
+            && host
+                .run(&Invocation::new("pgrep", ["-F", f.pid.as_str()]))?
+                .success()
+        {
+            v.dhcp_leftovers.push(ifname.to_string());
         }
     }
     for r in scope {
