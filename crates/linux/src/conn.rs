@@ -431,7 +431,6 @@ pub(crate) fn kernel_error(op: &str, errno: i32, message: Option<String>) -> Err
     }
 }
 
-/// Split one datagram into its netlink messages.
 /// Message types up to this one are netlink's own (NOOP, ERROR, DONE, OVERRUN).
 const NLMSG_CONTROL_MAX: u16 = 4;
 
@@ -460,6 +459,7 @@ fn raw_header(raw: &[u8]) -> (u16, u16, u32) {
     (u16_at(4), u16_at(6), seq)
 }
 
+/// Split one datagram into its netlink messages, parsed.
 fn parse_datagram(buf: &[u8], op: &str) -> Result<Vec<NetlinkMessage<RouteNetlinkMessage>>> {
     split_datagram(buf, op)?
         .into_iter()
