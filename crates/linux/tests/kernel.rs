@@ -121,6 +121,20 @@ fn run_enters_on_the_calling_thread_nests_and_always_comes_back() {
     assert_eq!(fds(), before);
 }
 
+/// `ip -n NS -d link show DEV` (tests may run `ip`); `None` when `ip` is missing.
+fn ip_details(ns: &jailnet_linux::Netns, dev: &str) -> Option<String> {
+    let out = std::process::Command::new("ip")
+        .args(["-n", ns.name(), "-d", "link", "show", dev])
+        .output()
+        .ok()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 #[test]
 fn veth_peer_is_born_in_the_jail_with_both_macs() {
     let Some(mut sb) = Sandbox::new("veth_peer_is_born_in_the_jail") else {
@@ -148,6 +162,13 @@ fn veth_peer_is_born_in_the_jail_with_both_macs() {
         "peer is in another netns: {near:?}"
     );
     assert!(!links.iter().any(|l| l.name == "eth0"));
+    // One queue each way on both ends, as asked (no trimming after registration).
+    if let Some(d) = ip_details(&host.netns, "jh0") {
+        assert!(d.contains("numtxqueues 1 numrxqueues 1"), "{d}");
+    }
+    if let Some(d) = ip_details(&jail.netns, "eth0") {
+        assert!(d.contains("numtxqueues 1 numrxqueues 1"), "{d}");
+    }
 
     let jl = jail.netlink().links().unwrap();
     let peer = find(&jl, "eth0");
@@ -187,6 +208,10 @@ fn bridge_port_isolated_before_up_and_alias() {
     assert_eq!(br.kind.as_deref(), Some("bridge"));
     assert_eq!(br.mtu, 1450);
     assert_eq!(br.mac, Some(mac("02:00:00:00:0b:01")));
+    // No IGMP/MLD snooping (like FreeBSD's if_bridge; a new port costs O(1)).
+    if let Some(d) = ip_details(&host.netns, "br0") {
+        assert!(d.contains("mcast_snooping 0"), "{d}");
+    }
 
     nl.create_veth(&VethSpec {
         peer_netns: Some(&jail.fd),
