@@ -40,6 +40,9 @@ pub struct FreebsdBackend<H: Host> {
     /// Why the observed scope cannot be built on FreeBSD, if it cannot (see
     /// [`refusal`]); creating and updating are refused then, removing is not.
     refuse: Option<String>,
+    /// Switch MACs looked up (`ifconfig SW`) since the last observation, for pinning
+    /// jails' gateways.
+    switch_macs: BTreeMap<String, String>,
     /// Links in use on the bridge node of each netgraph switch, by switch interface, as
     /// observed (`ngctl list -l`) and kept up to date with what was created since.
     ng_links: BTreeMap<String, Vec<u32>>,
@@ -64,6 +67,7 @@ impl<H: Host> FreebsdBackend<H> {
             host_born_nic: false,
             ng_links: BTreeMap::new(),
             refuse: None,
+            switch_macs: BTreeMap::new(),
         }
     }
 
@@ -119,7 +123,22 @@ impl<H: Host> FreebsdBackend<H> {
             jail_root: None,
             run_dir: Some(self.run_dir.clone()),
             host_born_nic: self.host_born_nic,
+            switch_macs: self.switch_macs.clone(),
         }
+    }
+
+    /// The MAC of switch interface `sw` (`ifconfig SW`, once until the next observe).
+    fn look_up_mac(&mut self, sw: &str) -> Result<(), Error> {
+        if self.switch_macs.contains_key(sw) {
+            return Ok(());
+        }
+        let out = crate::exec::run(&mut self.host, &lower::ifconfig([sw]))?;
+        let mac = crate::observe::ifconfig::parse(&out.stdout)?
+            .first()
+            .and_then(|i| i.ether())
+            .ok_or_else(|| Error::parse("ifconfig", format!("{sw} has no MAC")))?;
+        self.switch_macs.insert(sw.to_string(), mac.to_string());
+        Ok(())
     }
 
     /// `jls -j J path devfs_ruleset` of a running jail (for applying a devfs ruleset).
@@ -209,6 +228,11 @@ impl<H: Host> FreebsdBackend<H> {
                 self.netgraph.insert(switch);
             }
             return Ok(());
+        }
+        if let (Op::Create | Op::Update, Some(Resource::GatewayPin { switch, .. })) =
+            (change.op, change.after.as_ref())
+        {
+            self.look_up_mac(switch.as_str())?;
         }
         let mut ctx = self.ctx();
         if let Some(Resource::Resolver {
@@ -341,6 +365,7 @@ impl<H: Host> Backend for FreebsdBackend<H> {
             })
             .collect();
         self.refuse = refusal(scope, &self.vxlan_switch);
+        self.switch_macs = BTreeMap::new();
         self.units = Units::from_view(&view);
         let observed = observe::map(&view, scope);
         self.view = Some(view);

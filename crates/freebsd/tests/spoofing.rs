@@ -56,6 +56,8 @@ struct Outcome {
     steals_peer_mac: bool,
     victim_to_attacker: bool,
     victim_to_host: bool,
+    /// myjail would take jail-b's forged ARP answer for the gateway's address.
+    victim_believes_forged_gateway: bool,
 }
 
 fn attack(ex: &Example, h: &SimHost) -> Outcome {
@@ -90,6 +92,11 @@ fn attack(ex: &Example, h: &SimHost) -> Outcome {
             &frame(FrameKind::Ipv4, None, Some("10.23.42.2")),
             &host,
         ),
+        victim_believes_forged_gateway: h.host_believes(
+            &evil,
+            "10.23.42.1".parse().unwrap(),
+            &victim,
+        ),
     }
 }
 
@@ -119,6 +126,10 @@ fn a_secure_jail_sends_only_as_itself_and_cannot_steal_a_mac() {
     assert!(
         o.victim_to_attacker && o.victim_to_host,
         "the victim keeps working"
+    );
+    assert!(
+        !o.victim_believes_forged_gateway,
+        "jails on a switch with secure NICs keep their gateway at the switch's MAC"
     );
     // ARP from the NIC's own MAC passes (ipfw cannot read the sender fields inside);
     // ARP from a foreign MAC does not (with ipfw_arp=1).
@@ -165,7 +176,7 @@ fn without_secure_every_forgery_gets_through_and_without_the_sysctls_some_do() {
     let o = attack(&ex, &h);
     assert!(o.own_to_peer && o.own_to_host);
     assert!(o.foreign_ip_to_peer && o.foreign_ip_to_host && o.foreign_mac_to_peer);
-    assert!(o.ipv6_to_peer && o.steals_peer_mac);
+    assert!(o.ipv6_to_peer && o.steals_peer_mac && o.victim_believes_forged_gateway);
     let ip = "10.23.42.2".parse().unwrap();
     assert!(h.host_believes(
         &Endpoint::jail("jail-b", "vnet0"),

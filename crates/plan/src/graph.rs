@@ -161,7 +161,7 @@ fn rank(r: &Resource) -> u8 {
         Resource::Member { .. } | Resource::Alias { .. } => 3,
         Resource::Jail { .. } => 4,
         Resource::Nic { .. } | Resource::Tap { .. } => 5,
-        Resource::Route { .. } | Resource::Resolver { .. } => 6,
+        Resource::Route { .. } | Resource::Resolver { .. } | Resource::GatewayPin { .. } => 6,
         Resource::Firewall { .. } => 7,
         Resource::DhcpServer { .. } => 3,
         Resource::Devfs { .. } => 5,
@@ -201,6 +201,19 @@ fn dependencies(
                 .collect()
         }
         Resource::Resolver { jail: j, .. } | Resource::Devfs { jail: j, .. } => vec![jail(j)],
+        // After the jail's NIC on that switch holds its address (the entry needs the
+        // subnet on an interface), and after the switch (its MAC).
+        Resource::GatewayPin {
+            jail: j, switch, ..
+        } => {
+            let prefix = format!("nic:{j}/");
+            all.range(ResourceId(prefix.clone())..)
+                .take_while(|(k, _)| k.0.starts_with(&prefix))
+                .filter(|(_, n)| matches!(n, Resource::Nic { switch: s, .. } if s == switch))
+                .map(|(k, _)| k.clone())
+                .chain(on(switch))
+                .collect()
+        }
         Resource::DhcpServer { ifname, .. } => on(ifname).into_iter().collect(),
         Resource::Guard { port, .. } => on(port).into_iter().collect(),
         Resource::DhcpClient { jail: j, nic } => {
@@ -304,8 +317,9 @@ pub fn desired(cfg: &Config, alloc: &Allocations) -> Result<Graph, MissingAlloca
             }
         }
     }
+    let secure = secure_switches(cfg);
     for j in cfg.jails.values() {
-        jail(cfg, alloc, j, &mut g)?;
+        jail(cfg, alloc, j, &secure, &mut g)?;
     }
     let resolved = g.clone();
     crate::firewall::rules(cfg, &resolved, &mut g);
@@ -395,6 +409,7 @@ fn jail(
     cfg: &Config,
     alloc: &Allocations,
     j: &Jail,
+    secure: &std::collections::BTreeSet<&str>,
     g: &mut Graph,
 ) -> Result<(), MissingAllocation> {
     let jail_ip = |ip: &SharedIp| match ip {
@@ -521,6 +536,19 @@ fn jail(
                     v6,
                     gateway,
                 });
+                // The gateway is the host on a switch with secure NICs the jail is on.
+                let on_secure = j.nics.iter().find_map(|n| {
+                    let sw = cfg.switches.get(&n.switch.value)?;
+                    let mine = sw.addresses.iter().any(|c| c.value.addr == gateway);
+                    (mine && secure.contains(n.switch.value.as_str())).then(|| sw.ifname.clone())
+                });
+                if let Some(switch) = on_secure {
+                    g.insert(Resource::GatewayPin {
+                        jail: j.name.clone(),
+                        gateway,
+                        switch,
+                    });
+                }
             }
         }
     }
@@ -562,6 +590,20 @@ pub fn is_extra_loopback(name: &str) -> bool {
     name.strip_prefix("lo").is_some_and(|n| {
         !n.is_empty() && !n.starts_with('0') && n.chars().all(|c| c.is_ascii_digit())
     })
+}
+
+/// The switches (by config name) that have a secure jail or VM NIC.
+fn secure_switches(cfg: &Config) -> std::collections::BTreeSet<&str> {
+    let jails = cfg
+        .jails
+        .values()
+        .flat_map(|j| &j.nics)
+        .filter(|n| n.secure);
+    let vms = cfg.vms.values().flat_map(|v| &v.nics).filter(|n| n.secure);
+    jails
+        .map(|n| n.switch.value.as_str())
+        .chain(vms.map(|n| n.switch.value.as_str()))
+        .collect()
 }
 
 /// The addresses of `addrs` on a subnet of one of the switch's host addresses.

@@ -118,6 +118,16 @@ pub enum Resource {
         v6: bool,
         gateway: IpAddr,
     },
+    /// The jail's gateway, when it is the host's own address on a switch with secure
+    /// NICs, kept permanently at that switch's MAC in the jail's ARP/NDP table, so a
+    /// secure jail's forged answer for the gateway is not believed. FreeBSD only (ipfw
+    /// cannot read ARP payloads; Linux's guards check the ARP sender fields).
+    GatewayPin {
+        jail: JailName,
+        gateway: IpAddr,
+        /// The switch (its host interface) whose MAC the gateway is pinned to.
+        switch: IfName,
+    },
     /// A shared-IP jail's address as an alias on a host interface.
     Alias {
         ifname: IfName,
@@ -238,6 +248,9 @@ impl Resource {
             Resource::Route { jail, v6, .. } => {
                 format!("route{}:{jail}", if *v6 { "6" } else { "4" })
             }
+            Resource::GatewayPin { jail, gateway, .. } => {
+                format!("gwpin{}:{jail}", if gateway.is_ipv6() { "6" } else { "4" })
+            }
             Resource::Alias { ifname, cidr, .. } => format!("alias:{ifname}/{}", cidr.addr),
             Resource::Tap { vm, index, .. } => format!("tap:{vm}/{index}"),
             Resource::Resolver { jail, .. } => format!("resolver:{jail}"),
@@ -261,6 +274,7 @@ impl Resource {
             Resource::Jail { .. } => "jail",
             Resource::Nic { .. } => "nic",
             Resource::Route { .. } => "route",
+            Resource::GatewayPin { .. } => "gwpin",
             Resource::Alias { .. } => "alias",
             Resource::Tap { .. } => "tap",
             Resource::Resolver { .. } => "resolver",
@@ -278,6 +292,7 @@ impl Resource {
             Resource::Jail { name, .. } => Some(name),
             Resource::Nic { jail, .. }
             | Resource::Route { jail, .. }
+            | Resource::GatewayPin { jail, .. }
             | Resource::Alias { jail, .. }
             | Resource::Resolver { jail, .. }
             | Resource::Devfs { jail, .. }
@@ -347,7 +362,7 @@ impl Resource {
                     ..
                 },
             ) => a == b && sa == sb && ma == mb && pa == pb && ia == ib,
-            (Route { .. }, Route { .. }) => true,
+            (Route { .. }, Route { .. }) | (GatewayPin { .. }, GatewayPin { .. }) => true,
             // Peers come and go (cluster watch): only the tunnel's identity needs a new one.
             (
                 Vxlan {
@@ -472,6 +487,11 @@ impl Resource {
                     if *v6 { " inet6" } else { "" }
                 )
             }
+            Resource::GatewayPin {
+                jail,
+                gateway,
+                switch,
+            } => format!("{jail}: {gateway} kept at the MAC of {switch}"),
             Resource::Alias { ifname, cidr, jail } => format!("{cidr} on {ifname} for {jail}"),
             Resource::Tap {
                 vm,

@@ -57,6 +57,9 @@ pub struct Ctx {
     pub jail_root: Option<(String, u16)>,
     /// Where dnsmasq's files live (default [`dhcp::RUN_DIR`]).
     pub run_dir: Option<String>,
+    /// The MAC of each switch interface, as observed or looked up since (for pinning a
+    /// jail's gateway); a dry run shows `MAC`.
+    pub switch_macs: std::collections::BTreeMap<String, String>,
     /// Create NIC pairs on the host and move one end in (4 spawns) rather than inside the
     /// running jail (3 spawns), after the latter failed once (see `nic.rs`).
     pub host_born_nic: bool,
@@ -147,6 +150,17 @@ fn create(r: &Resource, ctx: &Ctx) -> Result<Vec<Step>, Error> {
         Resource::Jail { name, .. } => Ok(jail::create(r, ctx.jail_devfs.get(name.as_str()))),
         Resource::Nic { .. } => Ok(nic::create(r, ctx)),
         Resource::Route { jail, v6, gateway } => Ok(route::add(jail.as_str(), *v6, *gateway)),
+        Resource::GatewayPin {
+            jail,
+            gateway,
+            switch,
+        } => Ok(route::pin(
+            jail.as_str(),
+            *gateway,
+            ctx.switch_macs
+                .get(switch.as_str())
+                .map_or("MAC", String::as_str),
+        )),
         Resource::Alias { ifname, cidr, .. } => Ok(alias::add(ifname.as_str(), cidr)),
         Resource::Tap { .. } => Ok(tap::create(r, ctx)),
         Resource::Resolver { jail, conf } => Ok(resolver::write(jail.as_str(), conf, ctx)),
@@ -186,6 +200,7 @@ fn delete(r: &Resource, ctx: &Ctx) -> Result<Vec<Step>, Error> {
         Resource::Member { switch, member } => member::delete(switch.as_str(), member.as_str()),
         Resource::Jail { name, .. } => jail::remove(name.as_str()),
         Resource::Route { jail, v6, .. } => route::delete(jail.as_str(), *v6),
+        Resource::GatewayPin { jail, gateway, .. } => route::unpin(jail.as_str(), *gateway),
         Resource::Alias { ifname, cidr, .. } => alias::delete(ifname.as_str(), cidr),
         Resource::Resolver { jail, .. } => resolver::remove(jail.as_str()),
         Resource::Guard { .. } => guard::delete(r, ctx)?,
@@ -210,6 +225,11 @@ fn update(before: &Resource, after: &Resource, ctx: &Ctx) -> Result<Vec<Step>, E
             },
             Resource::Route { gateway, .. },
         ) => Ok(route::change(jail.as_str(), *v6, *old, *gateway)),
+        (Resource::GatewayPin { .. }, Resource::GatewayPin { .. }) => {
+            let mut steps = delete(before, ctx)?;
+            steps.extend(create(after, ctx)?);
+            Ok(steps)
+        }
         (_, Resource::Resolver { jail, conf }) => Ok(resolver::write(jail.as_str(), conf, ctx)),
         (_, Resource::Firewall { anchor, rules }) => Ok(firewall::load(anchor, rules)),
         // The old rules out (exactly those tagged), the new ones in a free block.

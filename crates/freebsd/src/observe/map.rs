@@ -179,6 +179,16 @@ fn one(v: &HostView, r: &Resource, aliases: &[(String, IpAddr)]) -> Option<Resou
         | Resource::DhcpServer { .. }
         | Resource::DhcpClient { .. } => None,
         Resource::Loopback { ifname } => v.iface(ifname.as_str()).map(|_| r.clone()),
+        // Pinned while the jail holds a permanent entry at the switch's current MAC.
+        Resource::GatewayPin {
+            jail,
+            gateway,
+            switch,
+        } => {
+            let mac = v.iface(switch.as_str())?.ether()?.to_string();
+            let have = v.jail_neighbours.get(jail.as_str())?.get(gateway)?;
+            (*have == mac).then(|| r.clone())
+        }
         Resource::Sysctl { knob, .. } => {
             v.sysctl
                 .get(sysctl_name(*knob))

@@ -69,6 +69,8 @@ pub struct HostView {
     /// The host's permanent ARP/NDP entries (`arp -an`, `ndp -an`), address → MAC, when
     /// guards with host neighbour entries are in scope.
     pub neighbours: BTreeMap<std::net::IpAddr, String>,
+    /// Permanent ARP/NDP entries inside jails with a pinned gateway, by jail.
+    pub jail_neighbours: BTreeMap<String, BTreeMap<std::net::IpAddr, String>>,
 }
 
 impl HostView {
@@ -205,6 +207,21 @@ fn gather_extras<H: Host + ?Sized>(
         if want {
             let out = run(host, &Invocation::new(prog, ["-an"]))?;
             v.neighbours.extend(permanent_neighbours(&out.stdout));
+        }
+    }
+    for r in scope {
+        if let Resource::GatewayPin { jail, gateway, .. } = r {
+            if v.jail(jail.as_str()).is_none() {
+                continue;
+            }
+            let prog = if gateway.is_ipv4() { "arp" } else { "ndp" };
+            let out = host.run(&Invocation::new(prog, ["-an"]).in_jail(jail.as_str()))?;
+            if out.success() {
+                v.jail_neighbours
+                    .entry(jail.to_string())
+                    .or_default()
+                    .extend(permanent_neighbours(&out.stdout));
+            }
         }
     }
     let sets: Vec<u16> = scope

@@ -267,7 +267,8 @@ impl LinuxBackend {
             Resource::Guard { .. } => guard::apply(self, change),
             Resource::Loopback { .. } => loopback::apply(self, change),
             // devfs rulesets are a FreeBSD thing: a Linux namespace sees no devices.
-            Resource::Devfs { .. } => Ok(()),
+            // FreeBSD only: the nft guards check ARP sender fields here.
+            Resource::Devfs { .. } | Resource::GatewayPin { .. } => Ok(()),
             Resource::DhcpServer { .. } => dhcp::apply(self, change),
             Resource::DhcpClient { .. } => dhclient::apply(self, change),
         }
@@ -323,6 +324,9 @@ impl Backend for LinuxBackend {
             Resource::Guard { .. } => guard::commands(change),
             Resource::Loopback { .. } => loopback::commands(change),
             Resource::Devfs { .. } => vec!["(nothing: devfs rulesets are FreeBSD only)".into()],
+            Resource::GatewayPin { .. } => {
+                vec!["(nothing: the bridge guards check ARP senders on Linux)".into()]
+            }
             Resource::DhcpServer { .. } => dhcp::commands(self, change),
             Resource::DhcpClient { .. } => dhclient::commands(self, change),
         }

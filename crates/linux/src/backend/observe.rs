@@ -236,7 +236,7 @@ fn observe_one(b: &mut LinuxBackend, want: &Resource, v: &Views) -> Result<Optio
         // Observed all at once by `firewall::observe`.
         Resource::Firewall { .. } | Resource::Guard { .. } => None,
         Resource::Loopback { .. } => super::loopback::observe(want, &v.host),
-        Resource::Devfs { .. } => Some(want.clone()),
+        Resource::Devfs { .. } | Resource::GatewayPin { .. } => Some(want.clone()),
         Resource::DhcpServer { .. } => super::dhcp::observe(b, want)?,
         Resource::DhcpClient { .. } => super::dhclient::observe(b, want),
     })
