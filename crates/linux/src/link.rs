@@ -6,9 +6,9 @@ use std::net::IpAddr;
 use netlink_packet_core::{DefaultNla, NLM_F_CREATE, NLM_F_EXCL};
 use netlink_packet_core::{NlasIterator, ParseableParametrized};
 use netlink_packet_route::link::{
-    AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InfoBridgePort, InfoData, InfoPortData,
-    InfoPortKind, InfoVxlan, LinkAttribute, LinkExtentMask, LinkFlags, LinkInfo, LinkMessage,
-    LinkProtoInfoBridge,
+    AfSpecInet, AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InetDevConf, InfoBridgePort, InfoData,
+    InfoPortData, InfoPortKind, InfoVxlan, LinkAttribute, LinkExtentMask, LinkFlags, LinkInfo,
+    LinkMessage, LinkProtoInfoBridge,
 };
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 
@@ -299,6 +299,24 @@ impl<'a> Request<'a> {
             RouteNetlinkMessage::SetLink(msg),
             0,
             format!("set link {link} addrgenmode none"),
+        )
+    }
+
+    /// `promote_secondaries` on `link` (IPv4 devconf, through `IFLA_AF_SPEC`: no
+    /// `/proc/sys` walk): removing its primary address keeps the secondaries, so an
+    /// address change in place keeps the routes that use them.
+    pub fn set_promote_secondaries(link: LinkRef<'_>) -> Request<'a> {
+        let mut msg = link_message(link);
+        let mut conf = InetDevConf::default();
+        conf.promote_secondaries = 1;
+        msg.attributes
+            .push(LinkAttribute::AfSpecUnspec(vec![AfSpecUnspec::Inet(vec![
+                AfSpecInet::DevConfRequest(conf),
+            ])]));
+        Request::new(
+            RouteNetlinkMessage::SetLink(msg),
+            0,
+            format!("set link {link} promote_secondaries 1"),
         )
     }
 

@@ -465,6 +465,16 @@ ip4 = ["one|10.1.1.50/32"]
         1400
     );
 
+    // Each NIC keeps its secondary addresses when the primary goes (promote_secondaries,
+    // set over netlink with the NIC's addresses).
+    let fd = jailnet_linux::Netns::open(&env.jail_ns("c"))
+        .unwrap()
+        .fd()
+        .unwrap();
+    assert_eq!(
+        jailnet_linux::sysctl::read_in(&fd, "net/ipv4/conf/vnet0/promote_secondaries").unwrap(),
+        "1"
+    );
     // An address change is an in-place update of the NIC only.
     let moved = text.replace("10.2.2.5/24", "10.2.2.6/24");
     let plan = up(&mut b, &moved, &mut state);

@@ -7,11 +7,7 @@ use jailnet_plan::{Change, Op, Resource};
 use super::LinuxBackend;
 use crate::error::{Error, Result};
 use crate::netns::Netns;
-use crate::sysctl;
 use crate::types::LinkRef;
-
-/// Set in every jail namespace, see `apply`.
-const PROMOTE_SECONDARIES: &str = "net.ipv4.conf.all.promote_secondaries";
 
 pub(super) fn apply(b: &mut LinuxBackend, change: &Change) -> Result<()> {
     match (change.op, change.resource()) {
@@ -27,14 +23,10 @@ pub(super) fn apply(b: &mut LinuxBackend, change: &Change) -> Result<()> {
                 Err(e) if e.is_exists() => false,
                 Err(e) => return Err(e),
             };
-            let up = b.jail(name.as_str()).and_then(|j| {
-                // A secondary IPv4 address survives the removal of the primary
-                // (an in-place address change keeps the jail's routes).
-                if let Some(fd) = &j.fd {
-                    sysctl::write_in(fd, PROMOTE_SECONDARIES, "1")?;
-                }
-                j.nl.set_up(LinkRef::Name("lo"), true)
-            });
+            // (promote_secondaries is set on each NIC as it is made, see `nic.rs`.)
+            let up = b
+                .jail(name.as_str())
+                .and_then(|j| j.nl.set_up(LinkRef::Name("lo"), true));
             if let Err(e) = up {
                 if made {
                     b.forget_jail(name.as_str());
@@ -88,7 +80,6 @@ pub(super) fn commands(b: &LinuxBackend, change: &Change) -> Vec<String> {
             let ns = b.jail_netns(name.as_str());
             vec![
                 format!("create netns {ns}"),
-                format!("write sysctl {PROMOTE_SECONDARIES} = 1 in netns {ns}"),
                 format!("set link lo in netns {ns} up"),
             ]
         }

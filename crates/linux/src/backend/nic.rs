@@ -2,8 +2,8 @@
 //! jail's namespace (peer name = the NIC's name, peer MAC = its MAC) and the host
 //! end enslaved to the switch; then, in one batch, the tag, `isolated` for a
 //! private switch (before the link comes up), and up. Inside the jail: router
-//! advertisements accepted only for a `slaac` NIC, then addresses (IPv6 `nodad`)
-//! and up, in one batch. Observe ignores dynamic addresses (DHCP leases, SLAAC) on
+//! advertisements accepted only for a `slaac` NIC, then `promote_secondaries`,
+//! addresses (IPv6 `nodad`) and up, in one batch. Observe ignores dynamic addresses (DHCP leases, SLAAC) on
 //! a `dhcp` or `slaac` NIC: they belong to the client and the kernel.
 
 use jailnet_model::net::Mac;
@@ -101,7 +101,10 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
             super::slaac::configure(fd, name.as_str(), *slaac)?;
         }
         let index = jconn.nl.index_of(LinkRef::Name(name.as_str()))?;
-        let mut reqs = address_delta(index, &[], addrs)?;
+        // A secondary IPv4 address survives the removal of the primary (an in-place
+        // address change keeps the jail's routes).
+        let mut reqs = vec![Request::set_promote_secondaries(index.into())];
+        reqs.extend(address_delta(index, &[], addrs)?);
         if !wants_ipv6(addrs, *slaac, *dhcp) {
             reqs.push(Request::set_no_ipv6_autoconf(index.into()));
         }
@@ -258,6 +261,7 @@ pub(super) fn commands(b: &LinuxBackend, change: &Change) -> Vec<String> {
             }
             let inside = format!("{name} in netns {ns}");
             out.push(super::slaac::describe(name.as_str(), &ns, *slaac));
+            out.push(format!("set link {inside} promote_secondaries 1"));
             out.extend(address_delta_lines(&inside, &[], addrs));
             if !wants_ipv6(addrs, *slaac, *dhcp) {
                 out.push(format!("set link {inside} addrgenmode none"));
