@@ -41,6 +41,7 @@ pub mod fdb;
 pub mod link;
 pub mod netns;
 pub mod nft;
+pub mod nftables;
 pub mod route;
 pub mod sysctl;
 pub mod tap;

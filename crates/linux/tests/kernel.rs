@@ -646,3 +646,43 @@ fn traffic_between_jails_and_isolation() {
     assert!(reaches(&b, &h, t), "jail2 still reaches the bridge");
     assert!(reaches(&h, &a, t), "the bridge still reaches jail1");
 }
+
+#[test]
+fn nftables_tables_are_listed_over_netlink() {
+    let Some(mut sb) = Sandbox::new("nftables_tables_are_listed_over_netlink") else {
+        return;
+    };
+    let ns = sb.ns();
+    let nft = |args: &[&str]| {
+        std::process::Command::new("ip")
+            .args(["netns", "exec", ns.netns.name(), "nft"])
+            .args(args)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+    };
+    if !nft(&["list", "tables"]) {
+        eprintln!("SKIP: nftables_tables_are_listed_over_netlink: nft is not installed");
+        return;
+    }
+    let before = jailnet_linux::nftables::tables(Some(&ns.fd)).unwrap();
+    assert!(before.is_empty(), "{before:?}");
+    assert!(nft(&["add", "table", "inet", "jailnet"]));
+    assert!(nft(&["add", "table", "bridge", "jailnet"]));
+    let other = format!("jnt{}other", std::process::id());
+    assert!(nft(&["add", "table", "ip", &other]));
+    let now = jailnet_linux::nftables::tables(Some(&ns.fd)).unwrap();
+    for t in [
+        (jailnet_linux::nftables::FAMILY_INET, "jailnet"),
+        (jailnet_linux::nftables::FAMILY_BRIDGE, "jailnet"),
+        (2, other.as_str()),
+    ] {
+        assert!(
+            now.contains(&(t.0, t.1.to_string())),
+            "{t:?} not in {now:?}"
+        );
+    }
+    // The caller's own namespace is another one.
+    let mine = jailnet_linux::nftables::tables(None).unwrap();
+    assert!(!mine.contains(&(2, other.clone())), "{mine:?}");
+}

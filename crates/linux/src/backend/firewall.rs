@@ -45,7 +45,22 @@ pub(super) fn observe(b: &mut LinuxBackend, scope: &[&Resource], o: &mut Observe
     b.fw.clear();
     b.fw_dirty = false;
     let mut tags: BTreeMap<ResourceId, BTreeMap<String, usize>> = BTreeMap::new();
-    for family in ["inet", "bridge"] {
+    // Which of jailnet's tables exist, over netlink: a table that is not there has no
+    // rules to read, and `nft` is not run for it. (If the query fails, `nft` decides.)
+    let present = {
+        let host = b.host()?;
+        crate::nftables::tables(host.fd.as_ref()).ok()
+    };
+    for (family, code) in [
+        ("inet", crate::nftables::FAMILY_INET),
+        ("bridge", crate::nftables::FAMILY_BRIDGE),
+    ] {
+        if present
+            .as_ref()
+            .is_some_and(|p| !p.contains(&(code, nft::TABLE.to_string())))
+        {
+            continue;
+        }
         let out = match run_nft(b, &["-j", "list", "table", family, nft::TABLE], None) {
             Ok(out) => out,
             // Without nft there can be no jailnet table; that only matters when rules are
