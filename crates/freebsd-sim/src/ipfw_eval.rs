@@ -14,7 +14,7 @@
 //! interface, the layer-2 pass when `net.link.ether.ipfw=1` and the IP pass. IP passes
 //! never see ARP. Learning (the forwarding table) happens before any of these.
 
-use crate::state::{IpfwRule, SimState, VnetId};
+use crate::state::{Inet4, Inet6, IpfwRule, SimState, VnetId};
 use std::net::IpAddr;
 
 /// What kind of frame: the ethertype.
@@ -150,21 +150,13 @@ fn matches(w: &[&str], pkt: &Pkt<'_>) -> bool {
 fn in_list(list: &str, a: IpAddr) -> bool {
     list.split(',').any(|x| match x.split_once('/') {
         None => x.parse::<IpAddr>().is_ok_and(|y| y == a),
-        Some((net, len)) => match (net.parse::<IpAddr>(), len.parse::<u32>()) {
-            (Ok(IpAddr::V4(n)), Ok(l)) if l <= 32 => match a {
-                IpAddr::V4(a) => {
-                    let m = if l == 0 { 0 } else { u32::MAX << (32 - l) };
-                    u32::from(a) & m == u32::from(n) & m
-                }
-                _ => false,
-            },
-            (Ok(IpAddr::V6(n)), Ok(l)) if l <= 128 => match a {
-                IpAddr::V6(a) => {
-                    let m = if l == 0 { 0 } else { u128::MAX << (128 - l) };
-                    u128::from(a) & m == u128::from(n) & m
-                }
-                _ => false,
-            },
+        Some((net, len)) => match (net.parse::<IpAddr>(), len.parse::<u8>(), a) {
+            (Ok(IpAddr::V4(addr)), Ok(prefix), IpAddr::V4(a)) if prefix <= 32 => {
+                Inet4 { addr, prefix }.contains(a)
+            }
+            (Ok(IpAddr::V6(addr)), Ok(prefix), IpAddr::V6(a)) if prefix <= 128 => {
+                Inet6 { addr, prefix }.contains(a)
+            }
             _ => false,
         },
     })

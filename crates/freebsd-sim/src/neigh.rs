@@ -95,22 +95,8 @@ pub(crate) fn prune(st: &mut SimState) {
 fn on_link(st: &SimState, vnet: &VnetId, addr: IpAddr) -> Option<String> {
     st.in_vnet(vnet).find_map(|i| {
         let hit = match addr {
-            IpAddr::V4(a) => i.inet.iter().any(|x| {
-                let m = if x.prefix == 0 {
-                    0
-                } else {
-                    u32::MAX << (32 - u32::from(x.prefix))
-                };
-                u32::from(x.addr) & m == u32::from(a) & m
-            }),
-            IpAddr::V6(a) => i.inet6.iter().any(|x| {
-                let m = if x.prefix == 0 {
-                    0
-                } else {
-                    u128::MAX << (128 - u32::from(x.prefix))
-                };
-                u128::from(x.addr) & m == u128::from(a) & m
-            }),
+            IpAddr::V4(a) => i.inet.iter().any(|x| x.contains(a)),
+            IpAddr::V6(a) => i.inet6.iter().any(|x| x.contains(a)),
         };
         hit.then(|| i.name.clone())
     })
