@@ -215,24 +215,25 @@ fn neighbours(r: &Resource) -> Vec<Step> {
     let m = mac.to_string();
     neighbours
         .iter()
-        .map(|a| {
-            let ip = a.to_string();
-            Step::new(neighbour_set(a, &ip, &m)).undo(neighbour_del(a, &ip))
-        })
+        .map(|a| Step::new(neighbour_set(a, &m)).undo(neighbour_del(a)))
         .collect()
 }
 
-fn neighbour_set(a: &IpAddr, ip: &str, mac: &str) -> Invocation {
+/// `arp -S A MAC` (IPv4) or `ndp -s A MAC` (IPv6): a permanent entry.
+pub(crate) fn neighbour_set(a: &IpAddr, mac: &str) -> Invocation {
+    let ip = a.to_string();
     match a {
-        IpAddr::V4(_) => Invocation::new("arp", ["-S", ip, mac]),
-        IpAddr::V6(_) => Invocation::new("ndp", ["-s", ip, mac]),
+        IpAddr::V4(_) => Invocation::new("arp", ["-S", ip.as_str(), mac]),
+        IpAddr::V6(_) => Invocation::new("ndp", ["-s", ip.as_str(), mac]),
     }
 }
 
-fn neighbour_del(a: &IpAddr, ip: &str) -> Invocation {
+/// `arp -d A` / `ndp -d A`.
+pub(crate) fn neighbour_del(a: &IpAddr) -> Invocation {
+    let ip = a.to_string();
     match a {
-        IpAddr::V4(_) => Invocation::new("arp", ["-d", ip]),
-        IpAddr::V6(_) => Invocation::new("ndp", ["-d", ip]),
+        IpAddr::V4(_) => Invocation::new("arp", ["-d", ip.as_str()]),
+        IpAddr::V6(_) => Invocation::new("ndp", ["-d", ip.as_str()]),
     }
 }
 
@@ -278,7 +279,7 @@ pub(crate) fn delete(r: &Resource, ctx: &Ctx) -> Result<Vec<Step>, Error> {
     // As observed: entries that are still there, pinned while the port is on the bridge.
     if let Resource::Guard { neighbours, .. } = r {
         for a in neighbours {
-            steps.push(Step::new(neighbour_del(a, &a.to_string())));
+            steps.push(Step::new(neighbour_del(a)));
         }
     }
     if let Resource::Guard {

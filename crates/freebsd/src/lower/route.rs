@@ -3,6 +3,7 @@
 //! with secure NICs): `jexec J arp -S GW MAC` / `ndp -s GW MAC`, a permanent entry no
 //! forged ARP/NDP answer replaces; `arp -d` / `ndp -d` removes it.
 
+use super::guard::{neighbour_del, neighbour_set};
 use crate::exec::Step;
 use jailnet_host::Invocation;
 use std::net::IpAddr;
@@ -34,30 +35,10 @@ pub(crate) fn change(jail: &str, v6: bool, old: IpAddr, new: IpAddr) -> Vec<Step
 
 /// `jexec J arp -S GW MAC` (IPv4) or `jexec J ndp -s GW MAC` (IPv6).
 pub(crate) fn pin(jail: &str, gw: IpAddr, mac: &str) -> Vec<Step> {
-    let (prog, flag) = neighbour_tool(gw, true);
-    let g = gw.to_string();
-    vec![
-        Step::new(Invocation::new(prog, [flag, g.as_str(), mac]).in_jail(jail))
-            .undo(unpin_inv(jail, gw)),
-    ]
+    vec![Step::new(neighbour_set(&gw, mac).in_jail(jail)).undo(neighbour_del(&gw).in_jail(jail))]
 }
 
 /// `jexec J arp -d GW` / `ndp -d GW`.
 pub(crate) fn unpin(jail: &str, gw: IpAddr) -> Vec<Step> {
-    vec![Step::new(unpin_inv(jail, gw))]
-}
-
-fn unpin_inv(jail: &str, gw: IpAddr) -> Invocation {
-    let (prog, flag) = neighbour_tool(gw, false);
-    Invocation::new(prog, [flag.to_string(), gw.to_string()]).in_jail(jail)
-}
-
-/// The tool and its set (`-S`/`-s`) or delete (`-d`) flag for `gw`'s family.
-fn neighbour_tool(gw: IpAddr, set: bool) -> (&'static str, &'static str) {
-    match (gw.is_ipv4(), set) {
-        (true, true) => ("arp", "-S"),
-        (false, true) => ("ndp", "-s"),
-        (true, false) => ("arp", "-d"),
-        (false, false) => ("ndp", "-d"),
-    }
+    vec![Step::new(neighbour_del(&gw).in_jail(jail))]
 }
