@@ -12,6 +12,27 @@ pub fn header(ifname: &str) -> String {
     format!("# jailnet: DHCP server for the switch on {ifname}. jailnet rewrites this file.")
 }
 
+/// Whether config `text` is one jailnet wrote for the server on `ifname`: its mark as the
+/// first line, and `interface=` naming that interface.
+pub fn written_for(text: &str, ifname: &str) -> bool {
+    text.lines().next() == Some(header(ifname).as_str())
+        && text.lines().any(|l| l == format!("interface={ifname}"))
+}
+
+/// A server found by its config file only (a lost or older state file), standing in
+/// with the placeholder switch `(leftover IFNAME)` so that the plan stops it and
+/// removes its files.
+pub fn leftover(ifname: IfName) -> Resource {
+    Resource::DhcpServer {
+        switch: format!("(leftover {ifname})"),
+        ifname,
+        gateway: None,
+        range: None,
+        hosts: Vec::new(),
+        ra: Vec::new(),
+    }
+}
+
 /// The config of server `r`, one setting a line in a fixed order. `loopback` is the
 /// host's loopback interface (never served), `pid` and `leases` the daemon's files.
 pub fn render(r: &Resource, loopback: &str, pid: &str, leases: &str) -> String {

@@ -48,11 +48,6 @@ pub fn files(run_dir: &str, ifname: &str) -> Files {
     }
 }
 
-/// The first line of every config jailnet writes: its ownership mark.
-pub fn header(ifname: &str) -> String {
-    jailnet_plan::dnsmasq::header(ifname)
-}
-
 /// The config file of server `r` (shared with the Linux backend: same dnsmasq).
 pub fn render(r: &Resource, f: &Files) -> String {
     jailnet_plan::dnsmasq::render(r, "lo0", &f.pid, &f.leases)

@@ -66,17 +66,7 @@ fn learns(v: &HostView, bridge: &str, port: &str) -> Option<bool> {
 fn extras(v: &HostView, scope: &[&Resource], o: &mut Observed) {
     for ifname in &v.dhcp_leftovers {
         if let Ok(ifname) = IfName::new(ifname) {
-            o.insert(
-                Resource::DhcpServer {
-                    switch: format!("(leftover {ifname})"),
-                    ifname,
-                    gateway: None,
-                    range: None,
-                    hosts: Vec::new(),
-                    ra: Vec::new(),
-                },
-                true,
-            );
+            o.insert(jailnet_plan::dnsmasq::leftover(ifname), true);
         }
     }
     for r in scope {

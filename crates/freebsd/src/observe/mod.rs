@@ -269,8 +269,7 @@ fn gather_extras<H: Host + ?Sized>(
         };
         let f = crate::lower::dhcp::files(run_dir, ifname);
         let conf = host.run(&Invocation::new("cat", [f.conf.as_str()]))?;
-        let ours = conf.success()
-            && conf.stdout.lines().next() == Some(crate::lower::dhcp::header(ifname).trim_end());
+        let ours = conf.success() && jailnet_plan::dnsmasq::written_for(&conf.stdout, ifname);
         if ours
             && host
                 .run(&Invocation::new("pgrep", ["-F", f.pid.as_str()]))?

@@ -114,8 +114,8 @@ pub(super) fn observe(b: &LinuxBackend, want: &Resource) -> Result<Option<Resour
 
 /// Servers jailnet started whose switch nothing in `scope` names (a lost or older state
 /// file): config files of this host namespace in the run directory that jailnet wrote
-/// (its first line, and `interface=` naming the file's interface). They are reported with
-/// the placeholder switch `(leftover IFNAME)` so that `gc`/`up` stop them and remove their
+/// ([`jailnet_plan::dnsmasq::written_for`]), reported as
+/// [`jailnet_plan::dnsmasq::leftover`]s so that `gc`/`up` stop them and remove their
 /// files, whether the daemon still runs or not.
 pub(super) fn leftovers(b: &LinuxBackend, scope: &[&Resource]) -> Vec<Resource> {
     let prefix = match &b.options().host_netns {
@@ -147,20 +147,11 @@ pub(super) fn leftovers(b: &LinuxBackend, scope: &[&Resource]) -> Vec<Resource> 
         let Ok(text) = std::fs::read_to_string(e.path()) else {
             continue;
         };
-        let ours = text.starts_with("# jailnet: DHCP server")
-            && text.lines().any(|l| l == format!("interface={ifname}"));
-        let Ok(ifname) = jailnet_model::names::IfName::new(ifname) else {
+        if !jailnet_plan::dnsmasq::written_for(&text, ifname) {
             continue;
-        };
-        if ours {
-            out.push(Resource::DhcpServer {
-                switch: format!("(leftover {ifname})"),
-                ifname,
-                gateway: None,
-                range: None,
-                hosts: Vec::new(),
-                ra: Vec::new(),
-            });
+        }
+        if let Ok(ifname) = jailnet_model::names::IfName::new(ifname) {
+            out.push(jailnet_plan::dnsmasq::leftover(ifname));
         }
     }
     out
