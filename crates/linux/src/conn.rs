@@ -435,7 +435,7 @@ pub(crate) fn kernel_error(op: &str, errno: i32, message: Option<String>) -> Err
 const NLMSG_CONTROL_MAX: u16 = 4;
 
 /// The messages of a datagram, as raw bytes (header included), in order.
-fn split_datagram<'b>(buf: &'b [u8], op: &str) -> Result<Vec<&'b [u8]>> {
+pub(crate) fn split_datagram<'b>(buf: &'b [u8], op: &str) -> Result<Vec<&'b [u8]>> {
     let mut out = Vec::new();
     let mut off = 0;
     while buf.len() - off >= 16 {
@@ -453,7 +453,7 @@ fn split_datagram<'b>(buf: &'b [u8], op: &str) -> Result<Vec<&'b [u8]>> {
 }
 
 /// (type, flags, sequence number) of a raw message of at least 16 bytes.
-fn raw_header(raw: &[u8]) -> (u16, u16, u32) {
+pub(crate) fn raw_header(raw: &[u8]) -> (u16, u16, u32) {
     let u16_at = |i: usize| u16::from_ne_bytes([raw[i], raw[i + 1]]);
     let seq = u32::from_ne_bytes([raw[8], raw[9], raw[10], raw[11]]);
     (u16_at(4), u16_at(6), seq)

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 use std::ffi::CStr;
 
+use netlink_packet_core::NlasIterator;
 use netlink_sys::{Socket, SocketAddr};
 
 use crate::error::{Error, Result};
@@ -42,33 +43,22 @@ pub fn tables(ns: Option<&NsFd>) -> Result<BTreeSet<(u8, String)>> {
     socket
         .send(&req, 0)
         .map_err(|e| Error::socket("send NFT_MSG_GETTABLE", e))?;
+    let op = "list nftables tables";
     let mut out = BTreeSet::new();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let n = socket
             .recv(&mut &mut buf[..], 0)
             .map_err(|e| Error::socket("receive nftables tables", e))?;
-        let mut off = 0;
-        while off + 16 <= n {
-            let len =
-                u32::from_ne_bytes([buf[off], buf[off + 1], buf[off + 2], buf[off + 3]]) as usize;
-            if len < 16 || off + len > n {
-                return Err(decode("bad message length"));
-            }
-            let msg = &buf[off..off + len];
-            let kind = u16::from_ne_bytes([msg[4], msg[5]]);
-            match kind {
+        for msg in crate::conn::split_datagram(&buf[..n], op)? {
+            match crate::conn::raw_header(msg).0 {
                 NLMSG_DONE => return Ok(out),
                 NLMSG_ERROR => {
                     let code = msg
                         .get(16..20)
                         .map_or(0, |c| i32::from_ne_bytes([c[0], c[1], c[2], c[3]]));
                     if code != 0 {
-                        return Err(crate::conn::kernel_error(
-                            "list nftables tables",
-                            -code,
-                            None,
-                        ));
+                        return Err(crate::conn::kernel_error(op, -code, None));
                     }
                 }
                 k if k == (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWTABLE => {
@@ -78,7 +68,6 @@ pub fn tables(ns: Option<&NsFd>) -> Result<BTreeSet<(u8, String)>> {
                 }
                 _ => {}
             }
-            off += (len + 3) & !3;
         }
     }
 }
@@ -92,30 +81,18 @@ fn open() -> Result<Socket> {
     Ok(s)
 }
 
-/// The family and name of one `NFT_MSG_NEWTABLE` message.
+/// The family and name of one `NFT_MSG_NEWTABLE` message (netlink header, nfgenmsg,
+/// then attributes).
 fn table(msg: &[u8]) -> Option<(u8, String)> {
     let family = *msg.get(16)?;
-    let mut off = 20;
-    while off + 4 <= msg.len() {
-        let len = u16::from_ne_bytes([msg[off], msg[off + 1]]) as usize;
-        let kind = u16::from_ne_bytes([msg[off + 2], msg[off + 3]]) & 0x3fff;
-        if len < 4 || off + len > msg.len() {
-            return None;
-        }
-        if kind == NFTA_TABLE_NAME {
-            let name = CStr::from_bytes_until_nul(&msg[off + 4..off + len]).ok()?;
+    for nla in NlasIterator::new(msg.get(20..)?) {
+        let nla = nla.ok()?;
+        if nla.kind() & 0x3fff == NFTA_TABLE_NAME {
+            let name = CStr::from_bytes_until_nul(nla.value()).ok()?;
             return Some((family, name.to_str().ok()?.to_string()));
         }
-        off += (len + 3) & !3;
     }
     None
-}
-
-fn decode(detail: &str) -> Error {
-    Error::Decode {
-        op: "list nftables tables".into(),
-        detail: detail.into(),
-    }
 }
 
 #[cfg(test)]
