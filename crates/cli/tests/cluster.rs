@@ -21,16 +21,8 @@ struct World {
 
 impl Drop for World {
     fn drop(&mut self) {
-        let mut mine: Vec<String> = Netns::list()
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|n| n.starts_with(&self.prefix))
-            .collect();
-        mine.sort_by_key(|n| std::cmp::Reverse(n.len()));
-        for n in mine {
-            if let Err(e) = Netns::delete(&n) {
-                eprintln!("cleanup: delete namespace {n}: {e}");
-            }
+        for (n, e) in Netns::delete_prefixed(&self.prefix) {
+            eprintln!("cleanup: delete namespace {n}: {e}");
         }
     }
 }

@@ -227,6 +227,21 @@ impl Netns {
         Ok(names)
     }
 
+    /// Remove every namespace whose name starts with `prefix`, longest names first (a
+    /// sandbox host's jail namespaces before the host). Returns the ones that could not
+    /// be removed, with why.
+    pub fn delete_prefixed(prefix: &str) -> Vec<(String, Error)> {
+        let mut mine: Vec<String> = Netns::list()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|n| n.starts_with(prefix))
+            .collect();
+        mine.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        mine.into_iter()
+            .filter_map(|n| Netns::delete(&n).err().map(|e| (n, e)))
+            .collect()
+    }
+
     /// Remove namespace `name` (lazy unmount + unlink, like `ip netns delete`).
     /// Interfaces inside it are destroyed by the kernel once nothing holds it.
     pub fn delete(name: &str) -> Result<()> {

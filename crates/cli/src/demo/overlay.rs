@@ -55,15 +55,7 @@ struct World {
 
 impl Drop for World {
     fn drop(&mut self) {
-        let mut mine: Vec<String> = Netns::list()
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|n| n.starts_with(&self.prefix))
-            .collect();
-        mine.sort_by_key(|n| std::cmp::Reverse(n.len()));
-        for n in mine {
-            let _ = Netns::delete(&n);
-        }
+        let _ = Netns::delete_prefixed(&self.prefix);
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
