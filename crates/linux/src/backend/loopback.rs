@@ -8,19 +8,14 @@ use super::observe::HostView;
 use super::{first_error, ignore_missing, tag, LinuxBackend};
 use crate::bridge::BridgeSpec;
 use crate::conn::Request;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::types::LinkRef;
 
 pub(super) fn apply(b: &mut LinuxBackend, change: &Change) -> Result<()> {
     match (change.op, change.resource()) {
         (Op::Create, Some(Resource::Loopback { ifname })) => {
             let name = ifname.as_str();
-            if b.host_has(name)? {
-                return Err(Error::Invalid {
-                    op: format!("create loopback {name}"),
-                    reason: "an interface of that name exists".into(),
-                });
-            }
+            super::ensure_free(b, "loopback", name)?;
             let alias = tag(&change.id);
             let nl = &mut b.host()?.nl;
             nl.execute(Request::create_bridge(&BridgeSpec::new(name))?)?;

@@ -58,12 +58,7 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
     let host_name = host_ifname.as_str();
     // A NIC being deleted may still hold the name (a rollback re-creates it).
     super::teardown::settle(b)?;
-    if b.host_has(host_name)? {
-        return Err(Error::Invalid {
-            op: format!("create veth {host_name}"),
-            reason: "an interface of that name exists".into(),
-        });
-    }
+    super::ensure_free(b, "veth", host_name)?;
     let master = b.host_index(switch.as_str())?;
     b.ensure_host()?;
     b.ensure_jail(jail.as_str())?;

@@ -4,9 +4,11 @@
 use jailnet_plan::{Change, Op, Resource};
 
 use super::observe::HostView;
-use super::{first_error, ignore_missing, mac_addr, model_mac, observed_mtu, tag, LinuxBackend};
+use super::{
+    ensure_free, first_error, ignore_missing, mac_addr, model_mac, observed_mtu, tag, LinuxBackend,
+};
 use crate::conn::Request;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::tap::{create_tap, create_tap_in};
 use crate::types::LinkRef;
 
@@ -35,12 +37,7 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
         return Ok(());
     };
     let name = ifname.as_str();
-    if b.host_has(name)? {
-        return Err(Error::Invalid {
-            op: format!("create tap {name}"),
-            reason: "an interface of that name exists".into(),
-        });
-    }
+    ensure_free(b, "tap", name)?;
     let br = b.host_index(switch.as_str())?;
     let host = b.host()?;
     match &host.fd {
