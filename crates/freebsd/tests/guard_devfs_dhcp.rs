@@ -52,23 +52,6 @@ fn host_text(h: &mut SimHost, ex: &Example) -> String {
     s
 }
 
-fn check(name: &str, got: &str) {
-    let dir = root().join("tests/snapshots/host");
-    let path = dir.join(format!("{name}.txt"));
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(&path, got).unwrap();
-        return;
-    }
-    let want = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("missing {}; run with UPDATE_EXPECT=1", path.display()));
-    assert!(
-        want == got,
-        "{name}: host differs from {}\n--- got ---\n{got}",
-        path.display()
-    );
-}
-
 fn example(name: &str) -> Example {
     examples().into_iter().find(|e| e.name == name).unwrap()
 }
@@ -86,7 +69,7 @@ fn guards_devfs_and_dhcp_leave_exactly_these_rules_rulesets_and_daemons() {
         let mut b = backend(base_host(&ex));
         up(&mut b, &ex.graph, &mut state_for(&ex)).unwrap();
         let mut h = b.into_host();
-        check(name, &host_text(&mut h, &ex));
+        check_snapshot("host", name, &host_text(&mut h, &ex), "host");
     }
 }
 

@@ -153,3 +153,22 @@ pub fn assert_converged(ex: &Example, plan: &Plan, what: &str) {
         plan.render_text()
     );
 }
+
+/// Compare `got` with `tests/snapshots/<dir>/<name>.txt` (`UPDATE_EXPECT=1` rewrites it);
+/// `what` names the text in the failure message.
+pub fn check_snapshot(dir: &str, name: &str, got: &str, what: &str) {
+    let dir = root().join("tests/snapshots").join(dir);
+    let path = dir.join(format!("{name}.txt"));
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(&path, got).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing {}; run with UPDATE_EXPECT=1", path.display()));
+    assert!(
+        want == got,
+        "{name}: {what} differs from {}\n--- got ---\n{got}",
+        path.display()
+    );
+}
