@@ -94,7 +94,7 @@ impl NsFd {
         let back = GoBack {
             fd: home,
             close: nested,
-            label: self.label.clone(),
+            label: &self.label,
         };
         let out = f();
         drop(back);
@@ -113,14 +113,14 @@ thread_local! {
 /// Puts the calling thread back into its namespace when dropped (also when the
 /// closure panics). If that fails the thread would go on acting in a jail's
 /// namespace, so the process aborts.
-struct GoBack {
+struct GoBack<'a> {
     fd: std::os::fd::RawFd,
     /// Close `fd` afterwards (a nested run's own handle).
     close: bool,
-    label: String,
+    label: &'a str,
 }
 
-impl Drop for GoBack {
+impl Drop for GoBack<'_> {
     fn drop(&mut self) {
         // SAFETY: `fd` is a valid nsfs descriptor (see `run`).
         if unsafe { libc::setns(self.fd, libc::CLONE_NEWNET) } != 0 {
