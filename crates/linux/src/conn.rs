@@ -11,15 +11,21 @@ use netlink_packet_core::{
     NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_REQUEST,
 };
 use netlink_packet_route::RouteNetlinkMessage;
-use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
+use netlink_sys::{protocols::NETLINK_ROUTE, Socket};
 
 use crate::error::{Error, Result};
 use crate::netns::NsFd;
 
 /// How long to wait for a reply before giving up with [`Error::Timeout`].
 const REPLY_TIMEOUT: Duration = Duration::from_secs(60);
-/// Receive buffer: large enough for the kernel's biggest dump datagram (32 KiB).
+/// Receive buffer for acks and single replies.
 const RECV_BUF: usize = 64 * 1024;
+/// Datagrams taken per receive call while dumping. Reading one lets the kernel fill the
+/// next at once, so one `recvmmsg` brings a small dump's data and its closing DONE, and a
+/// big dump in a quarter of the calls.
+const DUMP_SLOTS: usize = 4;
+/// Room for one dump datagram: the kernel makes them at most 32 KiB.
+const DUMP_SLOT: usize = 32 * 1024;
 /// Requests per datagram in a batch; keeps the acks well under the socket's rcvbuf.
 const BATCH_CHUNK: usize = 64;
 /// A dump interrupted by a concurrent change is retried this many times.
@@ -36,6 +42,8 @@ pub struct Netlink {
     recv: Vec<u8>,
     send: Vec<u8>,
     label: String,
+    /// Whether extended and capped acks were asked for (before the first request).
+    acks_set: bool,
 }
 
 /// One rtnetlink request (acked), built by the typed constructors in the
@@ -65,24 +73,26 @@ impl<'a> Request<'a> {
 }
 
 impl Netlink {
-    /// Open a connection in the calling thread's network namespace.
+    /// Open a connection in the calling thread's network namespace. Two system calls:
+    /// the kernel binds the socket on its first send, and unconnected sends go to the
+    /// kernel (many connections are opened only to be dumped once).
     pub fn open() -> Result<Netlink> {
-        let mut socket =
+        let socket =
             Socket::new(NETLINK_ROUTE).map_err(|e| Error::socket("socket(NETLINK_ROUTE)", e))?;
-        socket.bind_auto().map_err(|e| Error::socket("bind", e))?;
-        socket
-            .connect(&SocketAddr::new(0, 0))
-            .map_err(|e| Error::socket("connect", e))?;
-        // Best effort: older kernels lack these; errors then just carry less text.
-        let _ = socket.set_ext_ack(true);
-        let _ = socket.set_cap_ack(true);
-        set_recv_timeout(&socket, REPLY_TIMEOUT)?;
+        set_sockopt(
+            &socket,
+            libc::SOL_SOCKET,
+            libc::SO_RCVTIMEO,
+            &timeval(REPLY_TIMEOUT),
+        )
+        .map_err(|e| Error::socket("setsockopt(SO_RCVTIMEO)", e))?;
         Ok(Netlink {
             socket,
             seq: 0,
-            recv: Vec::with_capacity(RECV_BUF),
+            recv: Vec::new(),
             send: Vec::new(),
             label: "current netns".to_string(),
+            acks_set: false,
         })
     }
 
@@ -159,6 +169,24 @@ impl Netlink {
         &mut self,
         message: RouteNetlinkMessage,
         op: &str,
+        decode: impl FnMut(&[u8]) -> std::result::Result<Option<T>, String>,
+    ) -> Result<Vec<T>> {
+        // One receive area per thread, shared by every connection (a jail's is used for
+        // three small dumps): taken here, given back after.
+        let mut buf = DUMP_BUF.take();
+        if buf.len() < DUMP_SLOTS * DUMP_SLOT {
+            buf.resize(DUMP_SLOTS * DUMP_SLOT, 0);
+        }
+        let out = self.dump_into(&mut buf, message, op, decode);
+        DUMP_BUF.set(buf);
+        out
+    }
+
+    fn dump_into<T>(
+        &mut self,
+        buf: &mut [u8],
+        message: RouteNetlinkMessage,
+        op: &str,
         mut decode: impl FnMut(&[u8]) -> std::result::Result<Option<T>, String>,
     ) -> Result<Vec<T>> {
         for _ in 0..DUMP_RETRIES {
@@ -174,52 +202,56 @@ impl Netlink {
             self.send_buf(op)?;
             let mut items = Vec::new();
             let mut interrupted = false;
-            'recv: loop {
-                self.recv_datagram(op)?;
-                for raw in split_datagram(&self.recv, op)? {
-                    let (kind, flags, seq_of) = raw_header(raw);
-                    if seq_of != seq {
-                        continue;
-                    }
-                    if flags & NLM_F_DUMP_INTR != 0 {
-                        interrupted = true;
-                    }
-                    if kind > NLMSG_CONTROL_MAX {
-                        match decode(raw) {
-                            Ok(Some(item)) => items.push(item),
-                            Ok(None) => {}
-                            Err(detail) => {
-                                return Err(Error::Decode {
-                                    op: op.to_string(),
-                                    detail,
-                                })
-                            }
+            let mut done = false;
+            while !done {
+                let lens = self.recv_dump_datagrams(buf, op)?;
+                for (slot, len) in lens.iter().enumerate() {
+                    let Some(len) = *len else { break };
+                    let start = slot * DUMP_SLOT;
+                    let datagram = &buf[start..start + len];
+                    for raw in split_datagram(datagram, op)? {
+                        let (kind, flags, seq_of) = raw_header(raw);
+                        if seq_of != seq || done {
+                            continue;
                         }
-                        continue;
-                    }
-                    let parsed =
-                        NetlinkMessage::<RouteNetlinkMessage>::deserialize(raw).map_err(|e| {
-                            Error::Decode {
+                        if flags & NLM_F_DUMP_INTR != 0 {
+                            interrupted = true;
+                        }
+                        if kind > NLMSG_CONTROL_MAX {
+                            match decode(raw) {
+                                Ok(Some(item)) => items.push(item),
+                                Ok(None) => {}
+                                Err(detail) => {
+                                    return Err(Error::Decode {
+                                        op: op.to_string(),
+                                        detail,
+                                    })
+                                }
+                            }
+                            continue;
+                        }
+                        let parsed = NetlinkMessage::<RouteNetlinkMessage>::deserialize(raw)
+                            .map_err(|e| Error::Decode {
                                 op: op.to_string(),
                                 detail: e.to_string(),
+                            })?;
+                        let (hdr, payload) = parsed.into_parts();
+                        match payload {
+                            NetlinkPayload::Done(d) => {
+                                if d.code < 0 {
+                                    return Err(kernel_error(op, -d.code, None));
+                                }
+                                done = true;
                             }
-                        })?;
-                    let (hdr, payload) = parsed.into_parts();
-                    match payload {
-                        NetlinkPayload::Done(d) => {
-                            if d.code < 0 {
-                                return Err(kernel_error(op, -d.code, None));
-                            }
-                            break 'recv;
+                            NetlinkPayload::Error(e) => match e.code {
+                                Some(code) => {
+                                    let text = extack_message(hdr.flags, &e.header);
+                                    return Err(kernel_error(op, -code.get(), text));
+                                }
+                                None => done = true,
+                            },
+                            _ => {}
                         }
-                        NetlinkPayload::Error(e) => match e.code {
-                            Some(code) => {
-                                let text = extack_message(hdr.flags, &e.header);
-                                return Err(kernel_error(op, -code.get(), text));
-                            }
-                            None => break 'recv,
-                        },
-                        _ => {}
                     }
                 }
             }
@@ -280,6 +312,12 @@ impl Netlink {
 
     /// Serialize `chunk` back to back into one datagram; returns the first seq.
     fn send_chunk(&mut self, chunk: &[Request<'_>]) -> Result<u32> {
+        if !self.acks_set {
+            // Best effort: older kernels lack these; errors then just carry less text.
+            let _ = self.socket.set_ext_ack(true);
+            let _ = self.socket.set_cap_ack(true);
+            self.acks_set = true;
+        }
         self.send.clear();
         let mut first = 0;
         for (i, req) in chunk.iter().enumerate() {
@@ -389,6 +427,9 @@ impl Netlink {
     }
 
     fn recv_datagram(&mut self, op: &str) -> Result<()> {
+        if self.recv.capacity() < RECV_BUF {
+            self.recv.reserve(RECV_BUF);
+        }
         loop {
             self.recv.clear();
             match self.socket.recv(&mut self.recv, libc::MSG_TRUNC) {
@@ -410,6 +451,58 @@ impl Netlink {
             }
         }
     }
+
+    /// Receive up to `DUMP_SLOTS` datagrams of a dump in one `recvmmsg` (waiting for the
+    /// first only) into the slots of `buf`; their lengths, in slot order.
+    fn recv_dump_datagrams(&self, buf: &mut [u8], op: &str) -> Result<[Option<usize>; DUMP_SLOTS]> {
+        use std::os::fd::AsRawFd;
+        loop {
+            // SAFETY: zeroed iovec/mmsghdr are valid empty values; filled in below.
+            let mut iov: [libc::iovec; DUMP_SLOTS] = unsafe { std::mem::zeroed() };
+            let mut msgs: [libc::mmsghdr; DUMP_SLOTS] = unsafe { std::mem::zeroed() };
+            for (i, (v, m)) in iov.iter_mut().zip(msgs.iter_mut()).enumerate() {
+                v.iov_base = buf[i * DUMP_SLOT..].as_mut_ptr().cast();
+                v.iov_len = DUMP_SLOT;
+                m.msg_hdr.msg_iov = v;
+                m.msg_hdr.msg_iovlen = 1;
+            }
+            // SAFETY: every msghdr points at one iovec inside `buf`, which outlives
+            // the call; the kernel writes at most `iov_len` bytes into each.
+            let n = unsafe {
+                libc::recvmmsg(
+                    self.socket.as_raw_fd(),
+                    msgs.as_mut_ptr(),
+                    DUMP_SLOTS as libc::c_uint,
+                    libc::MSG_WAITFORONE,
+                    std::ptr::null_mut(),
+                )
+            };
+            if n < 0 {
+                let e = io::Error::last_os_error();
+                match e.kind() {
+                    io::ErrorKind::Interrupted => continue,
+                    io::ErrorKind::WouldBlock => {
+                        return Err(Error::Timeout {
+                            op: op.to_string(),
+                            secs: REPLY_TIMEOUT.as_secs(),
+                        })
+                    }
+                    _ => return Err(Error::socket(format!("receive reply to {op}"), e)),
+                }
+            }
+            let mut lens = [None; DUMP_SLOTS];
+            for (len, m) in lens.iter_mut().zip(msgs.iter()).take(n as usize) {
+                if m.msg_hdr.msg_flags & libc::MSG_TRUNC != 0 {
+                    return Err(Error::Decode {
+                        op: op.to_string(),
+                        detail: format!("a reply datagram over {DUMP_SLOT} bytes was truncated"),
+                    });
+                }
+                *len = Some(m.msg_len as usize);
+            }
+            return Ok(lens);
+        }
+    }
 }
 
 fn header(flags: u16, seq: u32) -> NetlinkHeader {
@@ -429,6 +522,11 @@ pub(crate) fn kernel_error(op: &str, errno: i32, message: Option<String>) -> Err
         errno,
         message,
     }
+}
+
+thread_local! {
+    /// The dump receive area (`DUMP_SLOTS` × `DUMP_SLOT` bytes), see [`Netlink::dump_with`].
+    static DUMP_BUF: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// Message types up to this one are netlink's own (NOOP, ERROR, DONE, OVERRUN).
@@ -500,27 +598,28 @@ fn extack_message(flags: u16, payload: &[u8]) -> Option<String> {
     None
 }
 
-fn set_recv_timeout(socket: &Socket, d: Duration) -> Result<()> {
-    use std::os::fd::AsRawFd;
-    let tv = libc::timeval {
+fn timeval(d: Duration) -> libc::timeval {
+    libc::timeval {
         tv_sec: d.as_secs() as libc::time_t,
         tv_usec: 0,
-    };
-    // SAFETY: valid fd and a correctly sized timeval.
+    }
+}
+
+/// `setsockopt(level, name, value)` on a netlink socket.
+pub(crate) fn set_sockopt<T>(socket: &Socket, level: i32, name: i32, value: &T) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: valid fd; `value` points at a `T` of the size passed.
     let rc = unsafe {
         libc::setsockopt(
             socket.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_RCVTIMEO,
-            &tv as *const libc::timeval as *const libc::c_void,
-            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
+            level,
+            name,
+            (value as *const T).cast::<libc::c_void>(),
+            std::mem::size_of::<T>() as libc::socklen_t,
         )
     };
     if rc != 0 {
-        return Err(Error::socket(
-            "setsockopt(SO_RCVTIMEO)",
-            io::Error::last_os_error(),
-        ));
+        return Err(io::Error::last_os_error());
     }
     Ok(())
 }

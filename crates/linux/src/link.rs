@@ -98,15 +98,53 @@ impl Link {
         };
         for nla in NlasIterator::new(&body[IFINFO..]) {
             let nla = nla.map_err(|e| e.to_string())?;
-            // IFNAME, ADDRESS, MTU, LINK, MASTER, LINKINFO, IFALIAS, LINK_NETNSID.
-            if !matches!(nla.kind() & 0x3fff, 3 | 1 | 4 | 5 | 10 | 18 | 20 | 37) {
-                continue;
+            let v = nla.value();
+            match nla.kind() & NLA_TYPE_MASK {
+                IFLA_ADDRESS => link.mac = MacAddr::from_slice(v),
+                IFLA_IFNAME => link.name = nla_string(v),
+                IFLA_MTU => link.mtu = nla_u32(v)?,
+                IFLA_LINK => link.link = Some(nla_u32(v)?).filter(|l| *l != 0),
+                IFLA_MASTER => link.master = Some(nla_u32(v)?).filter(|m| *m != 0),
+                IFLA_IFALIAS => link.alias = Some(nla_string(v)).filter(|a| !a.is_empty()),
+                IFLA_LINK_NETNSID => link.link_netnsid = Some(nla_u32(v)? as i32),
+                IFLA_LINKINFO => {
+                    if link.apply_raw_info(v)? {
+                        // A kind whose settings are read (vxlan): the full parser.
+                        let attr = LinkAttribute::parse_with_param(&nla, AddressFamily::Unspec)
+                            .map_err(|e| e.to_string())?;
+                        link.apply(&attr);
+                    }
+                }
+                _ => {}
             }
-            let attr = LinkAttribute::parse_with_param(&nla, AddressFamily::Unspec)
-                .map_err(|e| e.to_string())?;
-            link.apply(&attr);
         }
         Ok(Some(link))
+    }
+
+    /// Kind and bridge-port `isolated` flag from a raw `IFLA_LINKINFO`; whether the
+    /// kind's own settings are needed too (a vxlan device).
+    fn apply_raw_info(&mut self, info: &[u8]) -> std::result::Result<bool, String> {
+        let mut bridge_port = false;
+        for nla in NlasIterator::new(info) {
+            let nla = nla.map_err(|e| e.to_string())?;
+            match nla.kind() & NLA_TYPE_MASK {
+                IFLA_INFO_KIND => self.kind = Some(nla_string(nla.value())),
+                IFLA_INFO_PORT_KIND => bridge_port = nla_string(nla.value()) == "bridge",
+                IFLA_INFO_PORT_DATA if bridge_port => {
+                    for a in NlasIterator::new(nla.value()) {
+                        let a = a.map_err(|e| e.to_string())?;
+                        if a.kind() & NLA_TYPE_MASK == IFLA_BRPORT_ISOLATED {
+                            self.isolated = a.value().first().map(|b| *b != 0);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if bridge_port && self.isolated.is_none() {
+            self.isolated = Some(false);
+        }
+        Ok(self.kind.as_deref() == Some("vxlan"))
     }
 
     fn apply(&mut self, attr: &LinkAttribute) {
@@ -146,6 +184,34 @@ impl Link {
             self.isolated = Some(false);
         }
     }
+}
+
+/// An attribute's type without the NESTED / BYTEORDER flags.
+const NLA_TYPE_MASK: u16 = 0x3fff;
+const IFLA_ADDRESS: u16 = 1;
+const IFLA_IFNAME: u16 = 3;
+const IFLA_MTU: u16 = 4;
+const IFLA_LINK: u16 = 5;
+const IFLA_MASTER: u16 = 10;
+const IFLA_LINKINFO: u16 = 18;
+const IFLA_IFALIAS: u16 = 20;
+const IFLA_LINK_NETNSID: u16 = 37;
+const IFLA_INFO_KIND: u16 = 1;
+const IFLA_INFO_PORT_KIND: u16 = 4;
+const IFLA_INFO_PORT_DATA: u16 = 5;
+
+/// A NUL-terminated string attribute.
+fn nla_string(v: &[u8]) -> String {
+    let end = v.iter().position(|b| *b == 0).unwrap_or(v.len());
+    String::from_utf8_lossy(&v[..end]).into_owned()
+}
+
+fn nla_u32(v: &[u8]) -> std::result::Result<u32, String> {
+    let b: [u8; 4] = v
+        .get(..4)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| format!("a 4-byte attribute of {} bytes", v.len()))?;
+    Ok(u32::from_ne_bytes(b))
 }
 
 fn vxlan_info(attrs: &[InfoVxlan]) -> VxlanInfo {
@@ -568,6 +634,62 @@ mod tests {
         assert_eq!(l.alias.as_deref(), Some("jailnet:www"));
         assert_eq!(l.mac, Some(MacAddr([2, 0, 0, 0, 0, 1])));
         assert_eq!(l.isolated, Some(true));
+    }
+
+    fn raw_of(msg: &LinkMessage) -> Vec<u8> {
+        let mut nl = netlink_packet_core::NetlinkMessage::new(
+            netlink_packet_core::NetlinkHeader::default(),
+            netlink_packet_core::NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(
+                msg.clone(),
+            )),
+        );
+        nl.finalize();
+        let mut raw = vec![0; nl.buffer_len()];
+        nl.serialize(&mut raw);
+        raw
+    }
+
+    #[test]
+    fn raw_decoder_reads_vxlan_settings_peers_and_plain_links_like_the_full_parser() {
+        let mut vx = LinkMessage::default();
+        vx.header.index = 9;
+        vx.attributes = vec![
+            LinkAttribute::IfName("jv42".into()),
+            LinkAttribute::IfAlias(String::new()),
+            LinkAttribute::LinkInfo(vec![
+                LinkInfo::Kind(InfoKind::Vxlan),
+                LinkInfo::Data(InfoData::Vxlan(vec![
+                    InfoVxlan::Id(42),
+                    InfoVxlan::Port(4789),
+                    InfoVxlan::Learning(false),
+                ])),
+            ]),
+        ];
+        let mut peer = LinkMessage::default();
+        peer.header.index = 4;
+        peer.attributes = vec![
+            LinkAttribute::IfName("eth0".into()),
+            LinkAttribute::Link(12),
+            LinkAttribute::LinkNetNsId(3),
+            LinkAttribute::Controller(0),
+            LinkAttribute::LinkInfo(vec![LinkInfo::Kind(InfoKind::Veth)]),
+        ];
+        for msg in [vx, peer] {
+            let full = Link::from_message(&msg);
+            assert_eq!(Link::from_raw(&raw_of(&msg)).unwrap(), Some(full.clone()));
+            if full.name == "jv42" {
+                let info = full.vxlan.expect("vxlan settings");
+                assert_eq!((info.vni, info.port, info.learning), (42, 4789, false));
+                assert_eq!(full.alias, None);
+                assert_eq!(full.isolated, None);
+            } else {
+                assert_eq!(
+                    (full.link, full.link_netnsid, full.master),
+                    (Some(12), Some(3), None)
+                );
+                assert_eq!(full.kind.as_deref(), Some("veth"));
+            }
+        }
     }
 
     #[test]

@@ -204,6 +204,17 @@ impl Netns {
         Ok(Netns::handle(name))
     }
 
+    /// An fd on namespace `name`, or `None` when there is no such namespace: one `open`,
+    /// no separate existence check.
+    pub fn open_fd(name: &str) -> Result<Option<NsFd>> {
+        check_netns_name(name)?;
+        match Netns::handle(name).fd() {
+            Ok(fd) => Ok(Some(fd)),
+            Err(Error::NoSuchNetns(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Whether `/run/netns/NAME` exists.
     pub fn exists(name: &str) -> bool {
         check_netns_name(name).is_ok() && Path::new(NETNS_RUN_DIR).join(name).exists()

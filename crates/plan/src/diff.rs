@@ -73,7 +73,13 @@ pub fn diff(desired: &Graph, observed: &Observed, state: &State) -> Plan {
         .keys()
         .filter(|id| (owns(id) && !desired.nodes.contains_key(*id)) || replace.contains(*id))
         .collect();
-    for id in observed.resources.topo_order().iter().rev() {
+    // (Ordering costs a graph walk: skipped when nothing is to go, as in a no-op.)
+    let order = if doomed.is_empty() {
+        Vec::new()
+    } else {
+        observed.resources.topo_order()
+    };
+    for id in order.iter().rev() {
         if doomed.contains(id) {
             plan.changes
                 .push(Change::delete(observed.resources.nodes[id].clone()));
@@ -91,7 +97,12 @@ pub fn diff(desired: &Graph, observed: &Observed, state: &State) -> Plan {
         }
     }
     // Creates and updates, in dependency order over what is wanted.
-    for id in desired.topo_order() {
+    let order = if create.is_empty() && replace.is_empty() && update.is_empty() {
+        Vec::new()
+    } else {
+        desired.topo_order()
+    };
+    for id in order {
         let want = &desired.nodes[&id];
         if create.contains(&id) || replace.contains(&id) {
             plan.changes.push(Change::create(want.clone()));

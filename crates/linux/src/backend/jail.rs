@@ -4,6 +4,7 @@
 
 use jailnet_plan::{Change, Op, Resource};
 
+use super::observe::Views;
 use super::LinuxBackend;
 use crate::error::{Error, Result};
 use crate::netns::Netns;
@@ -59,11 +60,12 @@ pub(super) fn apply(b: &mut LinuxBackend, change: &Change) -> Result<()> {
 
 /// A VNET jail exists iff its namespace does; what else it says cannot be seen
 /// in the kernel, so it is reported as desired.
-pub(super) fn observe(b: &LinuxBackend, want: &Resource) -> Option<Resource> {
+pub(super) fn observe(b: &LinuxBackend, want: &Resource, v: &Views) -> Option<Resource> {
     match want {
         Resource::Jail {
             name, vnet: true, ..
-        } => Netns::exists(&b.jail_netns(name.as_str())).then(|| want.clone()),
+        } => (v.jails.contains_key(name.as_str()) || Netns::exists(&b.jail_netns(name.as_str())))
+            .then(|| want.clone()),
         Resource::Jail { vnet: false, .. } => Some(want.clone()),
         _ => None,
     }

@@ -191,6 +191,25 @@ impl LinuxBackend {
         Ok(())
     }
 
+    /// Jail `jail`'s connection, or `None` when its namespace does not exist (looked
+    /// at again even when a connection is open: it keeps a deleted namespace alive).
+    fn jail_if_exists(&mut self, jail: &str) -> Result<Option<&mut Conn>> {
+        let ns = self.jail_netns(jail);
+        if self.jails.contains_key(&ns) {
+            if !Netns::exists(&ns) {
+                self.jails.remove(&ns);
+                return Ok(None);
+            }
+        } else {
+            let Some(fd) = Netns::open_fd(&ns)? else {
+                return Ok(None);
+            };
+            let nl = Netlink::open_in(&fd)?;
+            self.jails.insert(ns.clone(), Conn { fd: Some(fd), nl });
+        }
+        Ok(self.jails.get_mut(&ns))
+    }
+
     /// Jail `jail`'s connection (opened on first use).
     fn jail(&mut self, jail: &str) -> Result<&mut Conn> {
         self.ensure_jail(jail)?;

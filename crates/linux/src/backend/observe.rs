@@ -16,7 +16,6 @@ use super::{ifname, LinuxBackend, TAG_PREFIX};
 use crate::error::Result;
 use crate::fdb::FdbEntry;
 use crate::link::Link;
-use crate::netns::Netns;
 use crate::route::Route;
 
 /// One namespace's links and addresses, indexed.
@@ -161,12 +160,9 @@ pub(super) fn observe(b: &mut LinuxBackend, scope: &[&Resource]) -> Result<Obser
     let mut names: Vec<(String, bool)> = want_jails.into_iter().collect();
     names.sort();
     for (j, routes) in names {
-        let ns = b.jail_netns(&j);
-        if !Netns::exists(&ns) {
-            b.jails.remove(&ns);
+        let Some(conn) = b.jail_if_exists(&j)? else {
             continue;
-        }
-        let conn = b.jail(&j)?;
+        };
         let mut v = NsView::new(conn.nl.links()?, conn.nl.addresses()?);
         if routes {
             v.routes = conn.nl.routes()?;
@@ -227,7 +223,7 @@ fn observe_one(b: &mut LinuxBackend, want: &Resource, v: &Views) -> Result<Optio
             .map(|_| want.clone()),
         Resource::Vxlan { .. } => vxlan::observe(want, &v.host),
         Resource::Member { .. } => member::observe(want, &v.host),
-        Resource::Jail { .. } => jail::observe(b, want),
+        Resource::Jail { .. } => jail::observe(b, want, v),
         Resource::Nic { .. } => nic::observe(want, v),
         Resource::Route { .. } => route::observe(want, v),
         Resource::Alias { .. } => alias::observe(want, &v.host),
