@@ -107,13 +107,11 @@ impl Link {
                 IFLA_MASTER => link.master = Some(nla_u32(v)?).filter(|m| *m != 0),
                 IFLA_IFALIAS => link.alias = Some(nla_string(v)).filter(|a| !a.is_empty()),
                 IFLA_LINK_NETNSID => link.link_netnsid = Some(nla_u32(v)? as i32),
-                IFLA_LINKINFO => {
-                    if link.apply_raw_info(v)? {
-                        // A kind whose settings are read (vxlan): the full parser.
-                        let attr = LinkAttribute::parse_with_param(&nla, AddressFamily::Unspec)
-                            .map_err(|e| e.to_string())?;
-                        link.apply(&attr);
-                    }
+                // A kind whose settings are read (vxlan): the full parser.
+                IFLA_LINKINFO if link.apply_raw_info(v)? => {
+                    let attr = LinkAttribute::parse_with_param(&nla, AddressFamily::Unspec)
+                        .map_err(|e| e.to_string())?;
+                    link.apply(&attr);
                 }
                 _ => {}
             }
