@@ -145,6 +145,18 @@ impl Netlink {
         self.execute_batch(reqs).into_iter().collect()
     }
 
+    /// Turn the kernel's strict checking of requests (`NETLINK_GET_STRICT_CHK`) on or off;
+    /// on, dump requests may carry filters.
+    pub(crate) fn set_strict_check(&mut self, on: bool) -> io::Result<()> {
+        const NETLINK_GET_STRICT_CHK: i32 = 12;
+        set_sockopt(
+            &self.socket,
+            libc::SOL_NETLINK,
+            NETLINK_GET_STRICT_CHK,
+            &libc::c_int::from(on),
+        )
+    }
+
     /// Run a dump request and return every message of the reply.
     pub(crate) fn dump(
         &mut self,

@@ -116,11 +116,20 @@ impl Netlink {
 
     /// Routes of the main table, both families.
     pub fn routes(&mut self) -> Result<Vec<Route>> {
-        // One dump for every family (AF_UNSPEC); IPv4 and IPv6 routes are kept.
-        let replies = self.dump(
-            RouteNetlinkMessage::GetRoute(RouteMessage::default()),
-            "dump routes",
-        )?;
+        // One dump for every family (AF_UNSPEC); IPv4 and IPv6 routes are kept. With
+        // strict checking (Linux 4.20+) the kernel reads the table in the request and
+        // leaves out the local table's many entries; without, they are dropped here.
+        let strict = self.set_strict_check(true).is_ok();
+        let mut msg = RouteMessage::default();
+        if strict {
+            msg.header.table = RouteHeader::RT_TABLE_MAIN;
+        }
+        let replies = self.dump(RouteNetlinkMessage::GetRoute(msg), "dump routes");
+        if strict {
+            // Other requests on this socket are built for the lenient checks.
+            let _ = self.set_strict_check(false);
+        }
+        let replies = replies?;
         let mut out: Vec<Route> = replies
             .iter()
             .filter_map(|m| match m {
