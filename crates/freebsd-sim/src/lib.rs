@@ -28,6 +28,7 @@
 //! ignores monotonic counters (next JID, netgraph IDs), so "after `down`" can be compared
 //! with "before `up`".
 
+pub mod bpf;
 mod devfs;
 mod dhcp;
 mod exec;

@@ -44,6 +44,7 @@ pub(crate) fn add_ether_node(st: &mut SimState, iface: u32) {
             hooks: BTreeMap::new(),
             iface: Some(iface),
             persistent: false,
+            programs: BTreeMap::new(),
         },
     );
 }
@@ -72,17 +73,70 @@ pub(crate) fn drop_node(st: &mut SimState, id: u32) {
     }
 }
 
-/// Removes one hook end on `node`; an ng_bridge left without hooks shuts down.
+/// Removes one hook end on `node`; an ng_bridge or ng_bpf left without hooks shuts down.
 fn unhook(st: &mut SimState, node: u32, hook: &str) {
-    let empty_bridge = match st.netgraph.nodes.get_mut(&node) {
+    let empty = match st.netgraph.nodes.get_mut(&node) {
         Some(n) => {
             n.hooks.remove(hook);
-            n.kind == "bridge" && n.hooks.is_empty() && !n.persistent
+            n.programs.remove(hook);
+            matches!(n.kind.as_str(), "bridge" | "bpf") && n.hooks.is_empty() && !n.persistent
         }
         None => false,
     };
-    if empty_bridge {
+    if empty {
         drop_node(st, node);
+    }
+}
+
+/// ng_ether gives every Ethernet interface a node; the simulator makes those of epair
+/// ends when a command first names one (`P:`), and forgets them again while nothing is
+/// hooked to them (physical NICs' nodes always exist).
+fn ensure_ether_nodes(st: &mut SimState, words: &[&str]) {
+    if !st.modules.contains("ng_ether") {
+        return;
+    }
+    for w in words {
+        let Some((base, _)) = w.split_once(':') else {
+            continue;
+        };
+        if base.starts_with('[')
+            || st
+                .netgraph
+                .nodes
+                .values()
+                .any(|n| n.name.as_deref() == Some(base))
+        {
+            continue;
+        }
+        let found = st.ifaces.iter().find(|(_, i)| {
+            i.vnet == VnetId::Host
+                && matches!(i.kind, IfKind::Epair { .. })
+                && i.name.replace(['.', ':'], "_") == base
+        });
+        if let Some((index, _)) = found {
+            let index = *index;
+            add_ether_node(st, index);
+        }
+    }
+}
+
+/// Drops the nodes [`ensure_ether_nodes`] made that have no hooks (again).
+fn prune_ether_nodes(st: &mut SimState) {
+    let idle: Vec<u32> = st
+        .netgraph
+        .nodes
+        .iter()
+        .filter(|(_, n)| {
+            n.kind == "ether"
+                && n.hooks.is_empty()
+                && n.iface
+                    .and_then(|i| st.ifaces.get(&i))
+                    .is_none_or(|i| matches!(i.kind, IfKind::Epair { .. }))
+        })
+        .map(|(id, _)| *id)
+        .collect();
+    for id in idle {
+        st.netgraph.nodes.remove(&id);
     }
 }
 
@@ -199,6 +253,7 @@ fn batch(st: &mut SimState, text: &str) -> Output {
             hooks: BTreeMap::new(),
             iface: None,
             persistent: false,
+            programs: BTreeMap::new(),
         },
     );
     let mut out = Output::ok("");
@@ -226,6 +281,13 @@ fn batch(st: &mut SimState, text: &str) -> Output {
 
 /// One ngctl command; `sock` is the batch's socket node, if any.
 fn command(st: &mut SimState, sock: Option<u32>, cmd: &str, a: &[&str]) -> R<Output> {
+    ensure_ether_nodes(st, a);
+    let out = command_on(st, sock, cmd, a);
+    prune_ether_nodes(st);
+    out
+}
+
+fn command_on(st: &mut SimState, sock: Option<u32>, cmd: &str, a: &[&str]) -> R<Output> {
     match cmd {
         "mkpeer" => {
             let (path, typ, hook, peerhook) = match a {
@@ -347,7 +409,16 @@ fn mkpeer(
     let typ = typ.strip_prefix("ng_").unwrap_or(typ);
     if !matches!(
         typ,
-        "eiface" | "bridge" | "hub" | "one2many" | "tee" | "vlan" | "iface" | "nat" | "ksocket"
+        "eiface"
+            | "bridge"
+            | "bpf"
+            | "hub"
+            | "one2many"
+            | "tee"
+            | "vlan"
+            | "iface"
+            | "nat"
+            | "ksocket"
     ) {
         return Err(fail("ngctl", ENOENT));
     }
@@ -375,6 +446,7 @@ fn mkpeer(
         hooks: BTreeMap::new(),
         iface: None,
         persistent: false,
+        programs: BTreeMap::new(),
     };
     if typ == "eiface" {
         let unit = st.free_unit("ngeth");
@@ -477,6 +549,18 @@ fn msg(st: &mut SimState, id: u32, m: &str, args: &[&str]) -> R<Output> {
                 "Rec'd response \"getifname\" (1) from \"[{id:x}]:\":\nArgs:\t\"{name}\"\n"
             )))
         }
+        ("bpf", "setprogram") => {
+            let (hook, prog) =
+                crate::bpf::parse_setprogram(args).ok_or_else(|| fail("ngctl", EINVAL))?;
+            let n = st
+                .netgraph
+                .nodes
+                .get_mut(&id)
+                .filter(|n| n.hooks.contains_key(&hook))
+                .ok_or_else(|| fail("ngctl", ENOENT))?;
+            n.programs.insert(hook, prog);
+            Ok(Output::ok(""))
+        }
         ("bridge", "setpersistent") => {
             if let Some(n) = st.netgraph.nodes.get_mut(&id) {
                 n.persistent = true;
@@ -511,6 +595,7 @@ fn list(st: &SimState, named_only: bool, long: bool) -> String {
         hooks: BTreeMap::new(),
         iface: None,
         persistent: false,
+        programs: BTreeMap::new(),
     };
     let mut nodes: Vec<(u32, &NgNode)> = st
         .netgraph

@@ -60,7 +60,7 @@ pub(crate) fn can_exchange_frames(st: &SimState, a: &Endpoint, b: &Endpoint) -> 
         return false;
     };
     let open = |_, _, _| true;
-    ia != ib && reaches(st, ia, ib, &open) && reaches(st, ib, ia, &open)
+    ia != ib && reaches(st, ia, ib, &open, None) && reaches(st, ib, ia, &open, None)
 }
 
 /// Whether `frame`, sent by `from`, reaches the stack of `to`, through ipfw's passes on
@@ -82,7 +82,66 @@ pub(crate) fn frame_reaches(st: &SimState, from: &Endpoint, frame: &Frame, to: &
     let filter = |br: u32, port: u32, local: bool| {
         crate::ipfw_eval::bridge_passes(st, name(br), name(port), local, &src_mac, frame)
     };
-    ia != ib && reaches(st, ia, ib, &filter)
+    let own_v4 = st
+        .ifaces
+        .get(&ia)
+        .and_then(|i| i.inet.first())
+        .map(|a| IpAddr::V4(a.addr));
+    let bytes = frame_bytes(frame, &src_mac, own_v4);
+    ia != ib && reaches(st, ia, ib, &filter, Some(&bytes))
+}
+
+/// The bytes of `frame` on the wire, as far as a filter reads them: the Ethernet header
+/// and an ARP reply (sender `src_mac` and `arp_sender`, else `own_v4`), an IPv4 header
+/// or an IPv6 header with the source address.
+fn frame_bytes(frame: &Frame, src_mac: &str, own_v4: Option<IpAddr>) -> Vec<u8> {
+    let mac = crate::state::parse_mac(src_mac)
+        .and_then(|m| mac_bytes(&m))
+        .unwrap_or([0; 6]);
+    let mut b = vec![0xff; 6];
+    b.extend(mac);
+    match frame.kind {
+        FrameKind::Arp => {
+            b.extend([0x08, 0x06, 0, 1, 0x08, 0x00, 6, 4, 0, 2]);
+            b.extend(mac);
+            let spa = match frame.arp_sender.or(own_v4) {
+                Some(IpAddr::V4(a)) => a.octets(),
+                _ => [0; 4],
+            };
+            b.extend(spa);
+            b.extend([0; 10]);
+        }
+        FrameKind::Ipv4 => {
+            b.extend([0x08, 0x00, 0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17, 0, 0]);
+            let src = match frame.src_ip.or(own_v4) {
+                Some(IpAddr::V4(a)) => a.octets(),
+                _ => [0; 4],
+            };
+            b.extend(src);
+            b.extend([0; 4]);
+        }
+        FrameKind::Ipv6 => {
+            b.extend([0x86, 0xdd, 0x60, 0, 0, 0, 0, 0, 58, 255]);
+            let src = match frame.src_ip {
+                Some(IpAddr::V6(a)) => a.octets(),
+                _ => [0; 16],
+            };
+            b.extend(src);
+            b.extend([0; 16]);
+        }
+    }
+    b.resize(b.len().max(60), 0);
+    b
+}
+
+/// `aa:bb:cc:dd:ee:ff` as bytes.
+fn mac_bytes(mac: &str) -> Option<[u8; 6]> {
+    let v: Vec<u8> = mac
+        .split(':')
+        .map(|h| u8::from_str_radix(h, 16))
+        .collect::<Result<_, _>>()
+        .ok()?;
+    v.try_into().ok()
 }
 
 /// Whether the host's stack behind `to` would take a forged ARP (or NDP) answer from
@@ -99,6 +158,7 @@ pub(crate) fn host_believes(st: &SimState, from: &Endpoint, ip: IpAddr, to: &End
         src_mac: None,
         // NDP answers come from the sender's link-local address, which the guard admits.
         src_ip: None,
+        arp_sender: Some(ip),
     };
     let permanent = st
         .net(&to.vnet)
@@ -140,7 +200,9 @@ fn hook_index(st: &SimState, node: u32, hook: &str) -> Option<u32> {
     n.hooks.keys().position(|h| h == hook).map(|p| p as u32)
 }
 
-fn reaches(st: &SimState, from: u32, to: u32, filter: &Filter<'_>) -> bool {
+/// Whether a frame from interface `from` reaches the stack of `to`; `pkt` is what ng_bpf
+/// programs on the way read (`None`: they let everything through).
+fn reaches(st: &SimState, from: u32, to: u32, filter: &Filter<'_>, pkt: Option<&[u8]>) -> bool {
     if !up(st, from) || !up(st, to) {
         return false;
     }
@@ -194,6 +256,12 @@ fn reaches(st: &SimState, from: u32, to: u32, filter: &Filter<'_>) -> bool {
                 if !up(st, i) {
                     continue;
                 }
+                // ng_ether's input hook runs first: with `lower` connected, the frame
+                // goes there instead.
+                if let Some((n, hi)) = ether_hook(st, i, "lower") {
+                    q.push_back(Hop::Ng(n, hi));
+                    continue;
+                }
                 match st.bridge_of(i) {
                     Some((br, _)) => q.push_back(Hop::Ingress(br, i)),
                     None => q.push_back(Hop::Stack(i)),
@@ -226,7 +294,7 @@ fn reaches(st: &SimState, from: u32, to: u32, filter: &Filter<'_>) -> bool {
                     q.push_back(Hop::WireOut(m.index));
                 }
             }
-            Hop::Ng(node, hook) => ng_forward(st, node, hook, &mut q),
+            Hop::Ng(node, hook) => ng_forward(st, node, hook, pkt, &mut q),
         }
     }
     false
@@ -243,7 +311,7 @@ fn ether_hook(st: &SimState, i: u32, name: &str) -> Option<(u32, u32)> {
     Some((p.node, hook_index(st, p.node, &p.hook)?)).filter(|_| *id != p.node)
 }
 
-fn ng_forward(st: &SimState, node: u32, hook: u32, q: &mut VecDeque<Hop>) {
+fn ng_forward(st: &SimState, node: u32, hook: u32, pkt: Option<&[u8]>, q: &mut VecDeque<Hop>) {
     let Some(n) = st.netgraph.nodes.get(&node) else {
         return;
     };
@@ -257,10 +325,39 @@ fn ng_forward(st: &SimState, node: u32, hook: u32, q: &mut VecDeque<Hop>) {
             }
         }
         "ether" => {
-            // into `upper` = delivered to the NIC's stack; into `lower` = out on the LAN
+            // Into `upper`: as if received by the NIC — its bridge takes it when it is a
+            // member (ng_ether_rcv_upper), else its stack. Into `lower`: transmitted (an
+            // epair end's frames arrive at its peer; a physical NIC's go to the LAN).
+            let Some(i) = n.iface else { return };
             if in_hook == "upper" {
-                if let Some(i) = n.iface {
-                    q.push_back(Hop::Stack(i));
+                match st.bridge_of(i) {
+                    Some((br, _)) => q.push_back(Hop::Ingress(br, i)),
+                    None => q.push_back(Hop::Stack(i)),
+                }
+            } else if in_hook == "lower" {
+                if let Some(IfKind::Epair { peer }) = st.ifaces.get(&i).map(|x| &x.kind) {
+                    q.push_back(Hop::Arrive(*peer));
+                }
+            }
+        }
+        "bpf" => {
+            // The in-hook's program picks the out-hook; no program matches nothing.
+            let prog = n.programs.get(in_hook.as_str());
+            let matched = match (prog, pkt) {
+                (Some(p), Some(bytes)) => crate::bpf::run(&p.prog, bytes) > 0,
+                (Some(_), None) => true,
+                (None, _) => false,
+            };
+            let out = prog.map(|p| {
+                if matched {
+                    &p.if_match
+                } else {
+                    &p.if_not_match
+                }
+            });
+            if let Some(peer) = out.and_then(|h| n.hooks.get(h.as_str())) {
+                if let Some(hi) = hook_index(st, peer.node, &peer.hook) {
+                    q.push_back(Hop::Ng(peer.node, hi));
                 }
             }
         }

@@ -289,6 +289,9 @@ pub struct NgNode {
     pub iface: Option<u32>,
     /// ng_bridge `setpersistent`: survive losing its last hook.
     pub persistent: bool,
+    /// ng_bpf: each hook's program (`setprogram`); a hook without one matches nothing.
+    #[serde(default)]
+    pub programs: BTreeMap<String, crate::bpf::HookProg>,
 }
 
 /// The far end of a netgraph hook.
@@ -543,6 +546,17 @@ impl SimState {
     /// from bridges and netgraph.
     pub fn remove_iface(&mut self, index: u32) {
         self.detach_from_bridges(index);
+        // Its ng_ether node goes with it (and whatever hangs only on that node).
+        let ether: Vec<u32> = self
+            .netgraph
+            .nodes
+            .iter()
+            .filter(|(_, n)| n.kind == "ether" && n.iface == Some(index))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ether {
+            crate::ngctl::drop_node(self, id);
+        }
         if let Some(i) = self.ifaces.remove(&index) {
             if let IfKind::NgEth { node } = i.kind {
                 crate::ngctl::drop_node(self, node);

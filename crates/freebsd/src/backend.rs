@@ -33,6 +33,8 @@ pub struct FreebsdBackend<H: Host> {
     vxlan_switch: BTreeMap<String, String>,
     /// ipfw rules as last observed, kept up to date with the guards applied since.
     ipfw: Option<Vec<(u32, String)>>,
+    /// Secure ports' ARP filter nodes as last observed, kept up to date likewise.
+    arp_filters: Option<BTreeSet<String>>,
     /// The devfs ruleset of each jail in the last observed scope.
     jail_devfs: BTreeMap<String, u16>,
     /// Where dnsmasq's config, pid and lease files live.
@@ -62,6 +64,7 @@ impl<H: Host> FreebsdBackend<H> {
             vxlans: BTreeMap::new(),
             vxlan_switch: BTreeMap::new(),
             ipfw: None,
+            arp_filters: None,
             jail_devfs: BTreeMap::new(),
             run_dir: lower::dhcp::RUN_DIR.to_string(),
             host_born_nic: false,
@@ -107,6 +110,7 @@ impl<H: Host> FreebsdBackend<H> {
             vxlans: self.vxlans.clone(),
             vxlan_switch: self.vxlan_switch.clone(),
             ipfw: self.ipfw.clone(),
+            arp_filters: self.arp_filters.clone(),
             devfs_sets: self.view.as_ref().map(foreign_devfs),
             // Never point a jail at a ruleset that is not jailnet's.
             jail_devfs: self
@@ -172,6 +176,21 @@ impl<H: Host> FreebsdBackend<H> {
                     rules.retain(|(n, _)| !nums.contains(&n.to_string().as_str()));
                 }
                 _ => {}
+            }
+        }
+    }
+
+    /// Keeps the ARP filter list current after a guard's change ran.
+    fn note_arp_filter(&mut self, change: &Change) {
+        let Some(filters) = &mut self.arp_filters else {
+            return;
+        };
+        if let Some(Resource::Guard { port, .. }) = change.before.as_ref() {
+            filters.remove(&lower::arp_filter::node_name(port.as_str()));
+        }
+        if let Some(g @ Resource::Guard { port, .. }) = change.after.as_ref() {
+            if lower::arp_filter::wanted(g) {
+                filters.insert(lower::arp_filter::node_name(port.as_str()));
             }
         }
     }
@@ -260,11 +279,19 @@ impl<H: Host> FreebsdBackend<H> {
             self.ipfw = Some(rules.clone());
             ctx.ipfw = Some(rules);
         }
+        if matches!(r, Resource::Guard { .. }) && ctx.arp_filters.is_none() {
+            let out = self.host.run(&observe::ngctl::list_long())?;
+            let nodes = observe::ngctl::parse_list(&out.stdout)?;
+            let filters = observe::ngctl::arp_filters(&nodes);
+            self.arp_filters = Some(filters.clone());
+            ctx.arp_filters = Some(filters);
+        }
         match cloner_of(change) {
             None => {
                 let steps = lower::lower(change, &ctx)?;
                 run_steps(&mut self.host, &steps)?;
                 self.note_ipfw(&steps);
+                self.note_arp_filter(change);
             }
             Some(cloner) => self.create_clone(change, cloner, ctx)?,
         }
@@ -318,6 +345,10 @@ impl<H: Host> Backend for FreebsdBackend<H> {
     fn observe(&mut self, scope: &[&Resource]) -> Result<Observed, BackendError> {
         let view = observe::gather(&mut self.host, scope, &self.run_dir)?;
         self.ipfw = view.ipfw.clone();
+        self.arp_filters = view
+            .ipfw
+            .is_some()
+            .then(|| observe::ngctl::arp_filters(&view.netgraph));
         self.jail_devfs = BTreeMap::new();
         for r in scope {
             if let Resource::Devfs { jail, ruleset, .. } = r {

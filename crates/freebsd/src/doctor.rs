@@ -20,7 +20,8 @@
 //!   `net.link.bridge.ipfw` and `net.link.ether.ipfw` are 1 (seed 001), persistently, and
 //!   `net.link.bridge.pfil_local_phys` and `pfil_member` are 1 so traffic to the host is
 //!   checked on the port (`bridge.ipfw=1` turns `pfil_member` off), and
-//!   `net.link.bridge.ipfw_arp` is 1 so ARP frames meet the rules too.
+//!   `net.link.bridge.ipfw_arp` is 1 so ARP frames meet the rules too; and ng_ether is
+//!   loaded (`kldstat -q -m ng_ether`), for the ARP filter on each secure port.
 
 use jailnet_host::{Host, Invocation, Output};
 use jailnet_plan::doctor::Finding;
@@ -117,6 +118,7 @@ pub fn doctor<H: Host>(host: &mut H, needs: &Needs) -> Vec<Finding> {
     }
     if needs.guards {
         out.push(ipfw_loaded(host));
+        out.push(ng_ether_loaded(host));
         names.extend(GUARD_SYSCTLS);
         names.extend([
             "net.link.bridge.pfil_local_phys",
@@ -259,6 +261,21 @@ fn ipfw_loaded<H: Host>(host: &mut H) -> Finding {
             "no ipfw module: secure NICs' rules cannot be added",
             // An open ruleset, so loading ipfw does not cut the host off (seed 001).
             "sysrc firewall_enable=YES firewall_type=open && service ipfw start",
+        ),
+    }
+}
+
+/// `kldstat -q -m ng_ether`: every Ethernet interface has a netgraph node, where the ARP
+/// filter of a secure port is spliced in.
+fn ng_ether_loaded<H: Host>(host: &mut H) -> Finding {
+    let check = "ng_ether is loaded (secure NICs' ARP filter)";
+    match host.run(&Invocation::new("kldstat", ["-q", "-m", "ng_ether"])) {
+        Ok(o) if o.success() => Finding::ok(check, "ng_ether module present"),
+        _ => Finding::fail(
+            check,
+            "no ng_ether module: a secure NIC's ARP answers cannot be checked, so `up` \
+             refuses to make its guard",
+            "kldload ng_ether && sysrc -f /boot/loader.conf ng_ether_load=YES",
         ),
     }
 }

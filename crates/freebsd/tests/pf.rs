@@ -392,6 +392,7 @@ fn doctor_on_a_fresh_host_fails_with_the_exact_fixes() {
     assert_eq!(by("bridges").status, Status::Ok);
     // Secure NICs (dmz2): ipfw is loaded on the sim; its layer-2 sysctls are off.
     assert_eq!(by("ipfw is loaded").status, Status::Ok);
+    assert_eq!(by("ng_ether is loaded").status, Status::Ok);
     let l2 = by("net.link.bridge.ipfw is 1");
     assert_eq!(l2.status, Status::Fail);
     assert_eq!(

@@ -42,6 +42,7 @@ fn frame(kind: FrameKind, mac: Option<&str>, src: Option<&str>) -> Frame {
         kind,
         src_mac: mac.map(str::to_string),
         src_ip: src.and_then(ip),
+        arp_sender: None,
     }
 }
 
@@ -203,14 +204,126 @@ fn without_secure_every_forgery_gets_through_and_without_the_sysctls_some_do() {
     assert!(o.foreign_mac_to_peer && o.ipv6_to_peer);
     assert!(!o.foreign_ip_to_peer && !o.steals_peer_mac);
 
-    // Layer-2 ipfw on, but not for ARP: ARP from a foreign MAC gets through.
+    // Layer-2 ipfw on, but not for ARP: ipfw never sees ARP frames, yet ARP from a
+    // foreign MAC is still stopped — by the ARP filter, whose sender check needs no sysctl.
     let mut h = prepared_host(&ex);
     assert!(h.sh("sysctl", &["net.link.bridge.ipfw_arp=0"]).success());
     let h = up_example(&ex, h);
     let forged_arp = frame(FrameKind::Arp, Some(&mac_of(&ex, "myjail")), None);
-    assert!(h.frame_reaches(
+    assert!(!h.frame_reaches(
         &Endpoint::jail("jail-b", "vnet0"),
         &forged_arp,
         &Endpoint::jail("myjail", "vnet0")
     ));
+}
+
+/// secure-vnet plus `jail-c`, a jail with an ordinary NIC on the same bridge: the one a
+/// forged ARP answer would fool.
+fn with_bystander(secure: bool) -> Example {
+    let path = root().join("../../examples/secure-vnet.toml");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    if !secure {
+        text = text.replace("secure = true", "secure = false");
+    }
+    text.push_str(
+        "\n[jail.jail-c]\n[[jail.jail-c.nic]]\nname = \"vnet0\"\nswitch = \"bridge0\"\nip4 = [\"10.23.42.4/24\"]\n",
+    );
+    load_text("secure-vnet-bystander", &text)
+}
+
+#[test]
+fn a_secure_jail_cannot_answer_arp_for_another_jails_address() {
+    let (evil, bystander, host) = (
+        Endpoint::jail("jail-b", "vnet0"),
+        Endpoint::jail("jail-c", "vnet0"),
+        Endpoint::host("bridge0"),
+    );
+    let victim_ip: std::net::IpAddr = "10.23.42.2".parse().unwrap();
+    let arp = |claim: Option<&str>| Frame {
+        kind: FrameKind::Arp,
+        src_mac: None,
+        src_ip: None,
+        arp_sender: claim.and_then(ip),
+    };
+
+    // Control: without `secure`, jail-c believes jail-b's answer for myjail's address.
+    let ex = with_bystander(false);
+    let h = up_example(&ex, prepared_host(&ex));
+    assert!(h.host_believes(&evil, victim_ip, &bystander));
+    assert!(h.state().netgraph.nodes.values().all(|n| n.kind != "bpf"));
+
+    let ex = with_bystander(true);
+    let fresh = prepared_host(&ex);
+    let mut b = backend(fresh.clone());
+    let mut state = state_for(&ex);
+    up(&mut b, &ex.graph, &mut state).unwrap();
+    let h = b.host();
+    // The forged answer (jail-b's own MAC, myjail's address) reaches nobody: the port's
+    // ARP filter drops it before the bridge, so jail-c, myjail and the host never see it.
+    assert!(!h.frame_reaches(&evil, &arp(Some("10.23.42.2")), &bystander));
+    assert!(!h.host_believes(&evil, victim_ip, &bystander));
+    assert!(!h.frame_reaches(&evil, &arp(Some("10.23.42.1")), &bystander));
+    assert!(!h.frame_reaches(&evil, &arp(Some("10.23.42.4")), &host));
+    // jail-b's own answers and its address probes (sender 0.0.0.0) still go everywhere.
+    assert!(h.frame_reaches(&evil, &arp(None), &bystander));
+    assert!(h.frame_reaches(&evil, &arp(Some("10.23.42.3")), &host));
+    assert!(h.frame_reaches(&evil, &arp(Some("0.0.0.0")), &bystander));
+    // So does the rest of its traffic, and the bystander's.
+    let own = frame(FrameKind::Ipv4, None, Some("10.23.42.3"));
+    assert!(h.frame_reaches(&evil, &own, &bystander));
+    assert!(h.frame_reaches(&bystander, &arp(None), &evil));
+    // The filters are ng_bpf nodes on the secure ports only, named after them.
+    let filters: Vec<String> = h
+        .state()
+        .netgraph
+        .nodes
+        .values()
+        .filter(|n| n.kind == "bpf")
+        .filter_map(|n| n.name.clone())
+        .collect();
+    assert_eq!(filters, ["jnarp_jail-b-vnet0", "jnarp_myjail-vnet0"]);
+
+    // A filter that goes missing is spliced in again by the next `up`; `down` removes
+    // every node and leaves netgraph as it was.
+    let o = b
+        .host_mut()
+        .sh("ngctl", &["shutdown", "jnarp_jail-b-vnet0:"]);
+    assert!(o.success(), "{}", o.stderr);
+    assert!(
+        b.host().host_believes(&evil, victim_ip, &bystander),
+        "unfiltered again"
+    );
+    let p = up(&mut b, &ex.graph, &mut state).unwrap();
+    assert!(!p.is_empty());
+    assert!(!b.host().host_believes(&evil, victim_ip, &bystander));
+    up(&mut b, &jailnet_plan::Graph::default(), &mut state).unwrap();
+    let h = b.into_host();
+    assert_eq!(h.state().netgraph.nodes, fresh.state().netgraph.nodes);
+    assert!(h.state().fdb.is_empty());
+}
+
+#[test]
+fn without_ng_ether_doctor_says_how_to_load_it_and_up_changes_nothing() {
+    let ex = examples()
+        .into_iter()
+        .find(|e| e.name == "secure-vnet")
+        .unwrap();
+    let mut h = prepared_host(&ex).without_module("ng_ether");
+    let needs = jailnet_freebsd::doctor::Needs::from_graph(&ex.graph);
+    let found = jailnet_freebsd::doctor::doctor(&mut h, &needs);
+    let f = found
+        .iter()
+        .find(|f| f.check.starts_with("ng_ether is loaded"))
+        .expect("an ng_ether finding");
+    assert_eq!(f.status, jailnet_plan::doctor::Status::Fail);
+    assert_eq!(
+        f.fix.as_deref(),
+        Some("kldload ng_ether && sysrc -f /boot/loader.conf ng_ether_load=YES")
+    );
+    // `up` fails at the first guard's filter and rolls every change back.
+    let before = h.clone();
+    let mut b = backend(h);
+    let e = up(&mut b, &ex.graph, &mut state_for(&ex)).unwrap_err();
+    assert!(e.to_string().contains("ngctl"), "{e}");
+    assert_eq!(b.host().state(), before.state());
 }

@@ -98,6 +98,7 @@ pub fn run(cfg: &Config, results: &mut Vec<Check>) -> Result<()> {
         kind: FrameKind::Ipv4,
         src_mac: None,
         src_ip: ip,
+        arp_sender: None,
     };
     let got = |b: bool| if b { "received" } else { "dropped" }.to_string();
     results.push(fact(

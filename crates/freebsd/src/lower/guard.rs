@@ -13,6 +13,9 @@
 //! B+3 deny ip6 from not A6[,A6…],fe80::LL to any recv P            (with IPv6 addresses)
 //! ```
 //!
+//! After the rules, an ng_bpf filter on the port checks the sender fields of the ARP frames
+//! the jail sends, which ipfw cannot read ([`super::arp_filter`]).
+//!
 //! Before the rules, `ifconfig BR -learn P static P MAC` (when the port is on an
 //! if_bridge): if_bridge learns a frame's source MAC before ipfw sees the frame, so a
 //! dropped frame from another jail's MAC would still move that MAC to P; a port that does
@@ -171,6 +174,7 @@ pub(crate) fn create(r: &Resource, ctx: &Ctx) -> Result<Vec<Step>, Error> {
         Step::new(Invocation::new("ipfw", args))
             .undo(Invocation::new("ipfw", ["-q", "delete", num.as_str()]))
     }));
+    steps.extend(super::arp_filter::create(r));
     Ok(steps)
 }
 
@@ -237,8 +241,12 @@ pub(crate) fn neighbour_del(a: &IpAddr) -> Invocation {
     }
 }
 
-/// Undoes [`pin`]: `ifconfig BR deladdr MAC learn P`.
+/// Undoes [`pin`]: `ifconfig BR deladdr MAC learn P`; only `learn P` for a guard observed
+/// broken (all-zero MAC: which entry it pinned is unknown; the re-made guard pins again).
 fn unpin(br: &str, port: &str, mac: &str) -> Invocation {
+    if mac == Mac([0; 6]).to_string() {
+        return super::ifconfig([br, "learn", port]);
+    }
     super::ifconfig([br, "deladdr", mac, "learn", port])
 }
 
@@ -247,11 +255,15 @@ pub(crate) fn delete(r: &Resource, ctx: &Ctx) -> Result<Vec<Step>, Error> {
     let Resource::Guard { port, .. } = r else {
         return Ok(Vec::new());
     };
+    // The ARP filter first (when it is there, or unknown in a dry run).
+    let filter = super::arp_filter::node_name(port.as_str());
+    let mut steps = Vec::new();
+    if ctx.arp_filters.as_ref().is_none_or(|f| f.contains(&filter)) {
+        steps.push(Step::new(super::arp_filter::remove(port.as_str())));
+    }
     let Some(rules) = &ctx.ipfw else {
-        return Ok(vec![Step::new(Invocation::new(
-            "ipfw",
-            ["-q", "delete", "N"],
-        ))]);
+        steps.push(Step::new(Invocation::new("ipfw", ["-q", "delete", "N"])));
+        return Ok(steps);
     };
     let tag = format!("// {}", comment(port.as_str()));
     let mut nums: Vec<u32> = rules
@@ -270,7 +282,6 @@ pub(crate) fn delete(r: &Resource, ctx: &Ctx) -> Result<Vec<Step>, Error> {
             r.id()
         )));
     }
-    let mut steps = Vec::new();
     if !nums.is_empty() {
         let mut args = vec!["-q".to_string(), "delete".into()];
         args.extend(nums.iter().map(u32::to_string));

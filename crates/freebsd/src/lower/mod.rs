@@ -6,6 +6,7 @@
 //! (`plan --commands`) the unit is unknown and rendered as the placeholder `N`.
 
 mod alias;
+pub mod arp_filter;
 pub mod devfs;
 pub mod dhcp;
 pub mod firewall;
@@ -49,6 +50,8 @@ pub struct Ctx {
     pub vxlan_switch: std::collections::BTreeMap<String, String>,
     /// The host's ipfw rules (`ipfw list`: number, text), when observed; `None` in dry runs.
     pub ipfw: Option<Vec<(u32, String)>>,
+    /// The ARP filter nodes of secure ports (`ngctl list`), when observed; `None` in dry runs.
+    pub arp_filters: Option<std::collections::BTreeSet<String>>,
     /// devfs rulesets that exist and are not jailnet's; `None` when not observed.
     pub devfs_sets: Option<std::collections::BTreeSet<u16>>,
     /// The devfs ruleset of each jail that wants one (for `jail -c … devfs_ruleset=N`).

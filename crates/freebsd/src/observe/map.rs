@@ -69,6 +69,7 @@ fn extras(v: &HostView, scope: &[&Resource], o: &mut Observed) {
             o.insert(jailnet_plan::dnsmasq::leftover(ifname), true);
         }
     }
+    let filters = super::ngctl::arp_filters(&v.netgraph);
     for r in scope {
         match r {
             Resource::Guard {
@@ -91,6 +92,11 @@ fn extras(v: &HostView, scope: &[&Resource], o: &mut Observed) {
                 {
                     let same =
                         found.len() == addrs.len() && found.iter().all(|a| addrs.contains(a));
+                    // A wanted ARP filter that is not spliced in: the guard is re-made.
+                    let filter = crate::lower::arp_filter::node_name(port.as_str());
+                    let filtered =
+                        !crate::lower::arp_filter::wanted(r) || filters.contains(&filter);
+                    let mac = if filtered { mac } else { Mac([0; 6]) };
                     o.insert(
                         Resource::Guard {
                             owner: owner.clone(),

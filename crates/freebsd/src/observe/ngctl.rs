@@ -8,7 +8,8 @@ use jailnet_host::Invocation;
 use jailnet_plan::resource::SwitchImpl;
 use jailnet_plan::Resource;
 
-/// Whether `scope` holds a netgraph switch or NIC (so `ngctl list -l` is worth running).
+/// Whether `scope` holds a netgraph switch or NIC, or a guard (its ARP filter is a
+/// netgraph node), so `ngctl list -l` is worth running.
 pub fn in_scope(scope: &[&Resource]) -> bool {
     scope.iter().any(|r| {
         matches!(
@@ -19,9 +20,20 @@ pub fn in_scope(scope: &[&Resource]) -> bool {
             } | Resource::Nic {
                 switch_imp: SwitchImpl::Netgraph,
                 ..
-            }
+            } | Resource::Guard { .. }
         )
     })
+}
+
+/// The names of the secure ports' ARP filter nodes that are spliced in (an ng_bpf node of
+/// jailnet's name with both hooks connected).
+pub fn arp_filters(nodes: &[NgNode]) -> std::collections::BTreeSet<String> {
+    nodes
+        .iter()
+        .filter(|n| n.kind == "bpf" && n.hooks == 2)
+        .filter_map(|n| n.name.clone())
+        .filter(|n| n.starts_with(crate::lower::arp_filter::PREFIX))
+        .collect()
 }
 
 /// `ngctl list -l`: every node with its hooks, in one call.
