@@ -121,6 +121,22 @@ pub fn run(cfg: &Config, results: &mut Vec<Check>) -> Result<()> {
         }
         .into(),
     ));
+    let arp_claiming = |ip| Frame {
+        kind: FrameKind::Arp,
+        src_mac: None,
+        src_ip: None,
+        arp_sender: ip,
+    };
+    results.push(fact(
+        "sim: dmz2 (secure) ARP answer for its own address".into(),
+        "received",
+        got(sim.frame_reaches(&dmz2, &arp_claiming(addr_of(&dmz2)), &gw)),
+    ));
+    results.push(fact(
+        "sim: dmz2 (secure) ARP answer claiming dmz1's address (ARP filter)".into(),
+        "dropped",
+        got(sim.frame_reaches(&dmz2, &arp_claiming(addr_of(&dmz1)), &gw)),
+    ));
     let believes = addr_of(&dmz2).is_some_and(|ip| sim.host_believes(&dmz1, ip, &gw));
     results.push(fact(
         "sim: host believes a forged ARP for dmz2's address".into(),
