@@ -611,15 +611,7 @@ mod tests {
         ];
         let l = Link::from_message(&msg);
         // The raw decoder of dumps reads the same out of the message's bytes.
-        let mut nl = netlink_packet_core::NetlinkMessage::new(
-            netlink_packet_core::NetlinkHeader::default(),
-            netlink_packet_core::NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(
-                msg.clone(),
-            )),
-        );
-        nl.finalize();
-        let mut raw = vec![0; nl.buffer_len()];
-        nl.serialize(&mut raw);
+        let mut raw = raw_of(&msg);
         assert_eq!(Link::from_raw(&raw).unwrap(), Some(l.clone()));
         raw[4] = 17; // RTM_DELLINK
         assert_eq!(Link::from_raw(&raw).unwrap(), None);
