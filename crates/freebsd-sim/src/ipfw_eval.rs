@@ -34,9 +34,10 @@ pub struct Frame {
     pub src_mac: Option<String>,
     /// Source IP of an IPv4/IPv6 frame (forged when set; ARP carries none ipfw reads).
     pub src_ip: Option<IpAddr>,
-    /// An ARP frame's sender protocol address, which ipfw cannot read (another's when
-    /// set: a forged answer; `None`: the sender's own IPv4 address).
-    pub arp_sender: Option<IpAddr>,
+    /// The address a neighbour answer claims, which ipfw cannot read: an ARP frame's
+    /// sender protocol address (`None`: the sender's own IPv4 address) or, with an IPv6
+    /// address, the target of a neighbour advertisement (`None`: no advertisement).
+    pub claims: Option<IpAddr>,
 }
 
 /// One packet as ipfw sees it in one pass.

@@ -92,7 +92,7 @@ pub(crate) fn frame_reaches(st: &SimState, from: &Endpoint, frame: &Frame, to: &
 }
 
 /// The bytes of `frame` on the wire, as far as a filter reads them: the Ethernet header
-/// and an ARP reply (sender `src_mac` and `arp_sender`, else `own_v4`), an IPv4 header
+/// and an ARP reply (sender `src_mac` and `claims`, else `own_v4`), an IPv4 header
 /// or an IPv6 header with the source address.
 fn frame_bytes(frame: &Frame, src_mac: &str, own_v4: Option<IpAddr>) -> Vec<u8> {
     let mac = crate::state::parse_mac(src_mac)
@@ -104,7 +104,7 @@ fn frame_bytes(frame: &Frame, src_mac: &str, own_v4: Option<IpAddr>) -> Vec<u8> 
         FrameKind::Arp => {
             b.extend([0x08, 0x06, 0, 1, 0x08, 0x00, 6, 4, 0, 2]);
             b.extend(mac);
-            let spa = match frame.arp_sender.or(own_v4) {
+            let spa = match frame.claims.or(own_v4) {
                 Some(IpAddr::V4(a)) => a.octets(),
                 _ => [0; 4],
             };
@@ -121,13 +121,25 @@ fn frame_bytes(frame: &Frame, src_mac: &str, own_v4: Option<IpAddr>) -> Vec<u8> 
             b.extend([0; 4]);
         }
         FrameKind::Ipv6 => {
-            b.extend([0x86, 0xdd, 0x60, 0, 0, 0, 0, 0, 58, 255]);
+            // UDP, or an ICMPv6 neighbour advertisement for `claims`.
+            let na = match frame.claims {
+                Some(IpAddr::V6(t)) => Some(t),
+                _ => None,
+            };
+            let next = if na.is_some() { 58 } else { 17 };
+            b.extend([0x86, 0xdd, 0x60, 0, 0, 0, 0, 32, next, 255]);
             let src = match frame.src_ip {
                 Some(IpAddr::V6(a)) => a.octets(),
                 _ => [0; 16],
             };
             b.extend(src);
             b.extend([0; 16]);
+            if let Some(t) = na {
+                b.extend([136, 0, 0, 0, 0x20, 0, 0, 0]);
+                b.extend(t.octets());
+                b.extend([2, 1]);
+                b.extend(mac);
+            }
         }
     }
     b.resize(b.len().max(60), 0);
@@ -144,26 +156,31 @@ fn mac_bytes(mac: &str) -> Option<[u8; 6]> {
     v.try_into().ok()
 }
 
-/// Whether the host's stack behind `to` would take a forged ARP (or NDP) answer from
-/// `from` claiming `ip`: the answer reaches it, and the host has no permanent entry for
-/// `ip` (a permanent entry is never replaced by what arrives).
+/// Whether the host's stack behind `to` would take a forged ARP answer (IPv4) or neighbour
+/// advertisement (IPv6) from `from` claiming `ip`: the answer reaches it, and the host has
+/// no permanent entry for `ip` (a permanent entry is never replaced by what arrives).
 pub(crate) fn host_believes(st: &SimState, from: &Endpoint, ip: IpAddr, to: &Endpoint) -> bool {
     let kind = if ip.is_ipv4() {
         FrameKind::Arp
     } else {
         FrameKind::Ipv6
     };
+    // An advertisement comes from one of the sender's own IPv6 addresses.
+    let own6 = st
+        .find(&from.vnet, &from.ifname)
+        .and_then(|i| st.ifaces.get(&i))
+        .and_then(|i| i.inet6.first())
+        .map(|a| IpAddr::V6(a.addr));
     let answer = Frame {
         kind,
         src_mac: None,
-        // NDP answers come from the sender's link-local address, which the guard admits.
-        src_ip: None,
-        arp_sender: Some(ip),
+        src_ip: if kind == FrameKind::Ipv6 { own6 } else { None },
+        claims: Some(ip),
     };
     let permanent = st
         .net(&to.vnet)
         .is_some_and(|n| n.neighbours.contains_key(&ip));
-    !permanent && (kind == FrameKind::Ipv6 || frame_reaches(st, from, &answer, to))
+    !permanent && frame_reaches(st, from, &answer, to)
 }
 
 /// Whether a frame from `from` with source MAC `mac` makes the first bridge it enters

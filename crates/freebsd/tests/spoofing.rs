@@ -42,7 +42,7 @@ fn frame(kind: FrameKind, mac: Option<&str>, src: Option<&str>) -> Frame {
         kind,
         src_mac: mac.map(str::to_string),
         src_ip: src.and_then(ip),
-        arp_sender: None,
+        claims: None,
     }
 }
 
@@ -243,7 +243,7 @@ fn a_secure_jail_cannot_answer_arp_for_another_jails_address() {
         kind: FrameKind::Arp,
         src_mac: None,
         src_ip: None,
-        arp_sender: claim.and_then(ip),
+        claims: claim.and_then(ip),
     };
 
     // Control: without `secure`, jail-c believes jail-b's answer for myjail's address.
@@ -300,6 +300,59 @@ fn a_secure_jail_cannot_answer_arp_for_another_jails_address() {
     let h = b.into_host();
     assert_eq!(h.state().netgraph.nodes, fresh.state().netgraph.nodes);
     assert!(h.state().fdb.is_empty());
+}
+
+#[test]
+fn a_secure_jail_cannot_advertise_another_jails_ipv6_address() {
+    let (evil, bystander) = (
+        Endpoint::jail("jail-b", "vnet0"),
+        Endpoint::jail("jail-c", "vnet0"),
+    );
+    let dual = |secure: bool| {
+        let text = std::fs::read_to_string(root().join("../../examples/secure-vnet.toml"))
+            .unwrap()
+            .replace(
+                "secure = true",
+                if secure {
+                    "secure = true"
+                } else {
+                    "secure = false"
+                },
+            )
+            .replace(
+                "ip4 = [\"10.23.42.2/24\"]",
+                "ip4 = [\"10.23.42.2/24\"]\nip6 = [\"fd00:23::2/64\"]",
+            )
+            .replace(
+                "ip4 = [\"10.23.42.3/24\"]",
+                "ip4 = [\"10.23.42.3/24\"]\nip6 = [\"fd00:23::3/64\"]",
+            );
+        let text = format!(
+            "{text}\n[jail.jail-c]\n[[jail.jail-c.nic]]\nname = \"vnet0\"\nswitch = \"bridge0\"\n\
+             ip6 = [\"fd00:23::4/64\"]\n"
+        );
+        load_text("secure-vnet-ipv6", &text)
+    };
+    let victim: std::net::IpAddr = "fd00:23::2".parse().unwrap();
+    let na = |target: &str| Frame {
+        kind: FrameKind::Ipv6,
+        src_mac: None,
+        src_ip: ip("fd00:23::3"),
+        claims: ip(target),
+    };
+
+    // Control: without `secure`, jail-c takes jail-b's advertisement for myjail's address.
+    let ex = dual(false);
+    let h = up_example(&ex, prepared_host(&ex));
+    assert!(h.host_believes(&evil, victim, &bystander));
+
+    let ex = dual(true);
+    let h = up_example(&ex, prepared_host(&ex));
+    assert!(!h.host_believes(&evil, victim, &bystander));
+    assert!(!h.frame_reaches(&evil, &na("fd00:23::4"), &bystander));
+    // Its own addresses, global and link-local, it may advertise.
+    assert!(h.frame_reaches(&evil, &na("fd00:23::3"), &bystander));
+    assert!(h.frame_reaches(&evil, &na("fe80::1"), &bystander));
 }
 
 #[test]

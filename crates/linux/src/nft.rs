@@ -11,7 +11,8 @@
 //! address on the bridge) for frames that entered the bridge from PORT. It accepts only
 //! frames from the NIC's MAC carrying: ARP whose sender is that MAC and one of its IPv4
 //! addresses (or 0.0.0.0, an RFC 5227 probe); IPv4 from its addresses (or a DHCP request
-//! from 0.0.0.0); IPv6 from its addresses, link-local or `::` (neighbour discovery, DAD).
+//! from 0.0.0.0); IPv6 from its addresses, link-local or `::` (neighbour discovery, DAD),
+//! where a neighbour advertisement must name one of its addresses or a link-local one.
 //! Everything else (another source MAC, another ethertype, VLAN-tagged frames) is dropped.
 
 use jailnet_model::alloc::fnv1a;
@@ -133,6 +134,23 @@ pub fn guard_rules(r: &Resource) -> Vec<String> {
     }
     out.push(format!(
         "ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 udp dport 67 accept {c}"
+    ));
+    // A neighbour advertisement only for its own addresses or a link-local one (the
+    // target sits at bit 64 of the ICMPv6 header; nft 1.0.6 has no `icmpv6 taddr`).
+    let targets: Vec<String> = v6
+        .iter()
+        .filter_map(|a| match a {
+            IpAddr::V6(v) => Some(format!("0x{:032x}", u128::from(*v))),
+            IpAddr::V4(_) => None,
+        })
+        .collect();
+    let own = if targets.is_empty() {
+        String::new()
+    } else {
+        format!(" @th,64,128 != {{ {} }}", targets.join(", "))
+    };
+    out.push(format!(
+        "icmpv6 type nd-neighbor-advert @th,64,16 & 0xffc0 != 0xfe80{own} drop {c}"
     ));
     out.push(format!(
         "ip6 saddr {{ {} }} accept {c}",
@@ -365,6 +383,7 @@ mod tests {
             format!("\t\tether saddr != 58:9c:fc:00:00:01 drop comment \"{c}\""),
             format!("\t\tarp htype 1 arp ptype ip arp hlen 6 arp plen 4 arp saddr ether 58:9c:fc:00:00:01 arp saddr ip {{ 10.1.1.2, 0.0.0.0 }} accept comment \"{c}\""),
             format!("\t\tip saddr {{ 10.1.1.2 }} accept comment \"{c}\""),
+            format!("\t\ticmpv6 type nd-neighbor-advert @th,64,16 & 0xffc0 != 0xfe80 @th,64,128 != {{ 0xfd000001000000000000000000000002 }} drop comment \"{c}\""),
             // The link-local address is inside fe80::/10 already: not listed twice.
             format!("\t\tip6 saddr {{ fd00:1::2, fe80::/10, :: }} accept comment \"{c}\""),
             format!("\t\tdrop comment \"{c}\""),

@@ -243,6 +243,44 @@ fn arp(
     f
 }
 
+/// An unsolicited IPv6 neighbour advertisement (override flag) from `src` to `dst` saying
+/// `target` is at `src_mac`, with a correct ICMPv6 checksum.
+fn na(dst_mac: [u8; 6], src_mac: [u8; 6], src: &str, dst: &str, target: &str) -> Vec<u8> {
+    let v6 = |s: &str| match ip(s) {
+        IpAddr::V6(a) => a.octets(),
+        IpAddr::V4(_) => unreachable!(),
+    };
+    let mut icmp = vec![136, 0, 0, 0, 0x20, 0, 0, 0];
+    icmp.extend_from_slice(&v6(target));
+    icmp.extend_from_slice(&[2, 1]);
+    icmp.extend_from_slice(&src_mac);
+    let mut pseudo = Vec::new();
+    pseudo.extend_from_slice(&v6(src));
+    pseudo.extend_from_slice(&v6(dst));
+    pseudo.extend_from_slice(&(icmp.len() as u32).to_be_bytes());
+    pseudo.extend_from_slice(&[0, 0, 0, 58]);
+    pseudo.extend_from_slice(&icmp);
+    let mut sum: u32 = pseudo
+        .chunks(2)
+        .map(|c| u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])))
+        .sum();
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    let check = !(sum as u16);
+    icmp[2..4].copy_from_slice(&check.to_be_bytes());
+    let mut f = Vec::new();
+    f.extend_from_slice(&dst_mac);
+    f.extend_from_slice(&src_mac);
+    f.extend_from_slice(&[0x86, 0xdd, 0x60, 0, 0, 0]);
+    f.extend_from_slice(&(icmp.len() as u16).to_be_bytes());
+    f.extend_from_slice(&[58, 255]);
+    f.extend_from_slice(&v6(src));
+    f.extend_from_slice(&v6(dst));
+    f.extend_from_slice(&icmp);
+    f
+}
+
 /// An AF_PACKET socket on `ifname` (in the calling thread's namespace) receiving `proto`.
 fn packet_socket(ifname: &str, proto: u16) -> (i32, libc::sockaddr_ll) {
     let name = std::ffi::CString::new(ifname).unwrap();
@@ -381,6 +419,8 @@ struct Attacks {
     other_mac: [bool; 2],
     /// Forged ARP: the gateway's entry for victim, victim's entry for the gateway changed.
     forged_arp: [bool; 2],
+    /// The same with IPv6 neighbour advertisements.
+    forged_na: [bool; 2],
     /// A VLAN-tagged frame and a frame of another ethertype reached victim.
     other_ethertype: [bool; 2],
 }
@@ -392,6 +432,7 @@ impl Attacks {
             foreign_ip6: [false; 2],
             other_mac: [false; 2],
             forged_arp: [false; 2],
+            forged_na: [false; 2],
             other_ethertype: [false; 2],
         }
     }
@@ -402,6 +443,7 @@ impl Attacks {
             foreign_ip6: [true; 2],
             other_mac: [true; 2],
             forged_arp: [true; 2],
+            forged_na: [true; 2],
             other_ethertype: [true; 2],
         }
     }
@@ -489,6 +531,29 @@ fn attack(env: &Env, state: &State) -> Attacks {
         neigh(&victim, GW) != Some(mac_str(gw_mac)),
     ];
 
+    // Forged neighbour advertisements, from evil's own IPv6 address: victim's address to
+    // the gateway, the gateway's to victim (unsolicited, override: replaces the entries).
+    assert!(ping(&env.host, "fd00:7::10", 3) && ping(&victim, "fd00:7::1", 3));
+    send_frames(
+        &evil,
+        "vnet0",
+        vec![
+            na(gw_mac, evil_mac, "fd00:7::66", "fd00:7::1", "fd00:7::10"),
+            na(
+                victim_mac,
+                evil_mac,
+                "fd00:7::66",
+                "fd00:7::10",
+                "fd00:7::1",
+            ),
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    let forged_na = [
+        neigh(&env.host, "fd00:7::10") != Some(mac_str(victim_mac)),
+        neigh(&victim, "fd00:7::1") != Some(mac_str(gw_mac)),
+    ];
+
     // Other ethertypes, VLAN-tagged frames included.
     let vlan = marked_frame(victim_mac, evil_mac, 0x8100, b"jailnet-vlan-marker");
     let other = marked_frame(victim_mac, evil_mac, 0x88b5, b"jailnet-88b5-marker");
@@ -515,6 +580,7 @@ fn attack(env: &Env, state: &State) -> Attacks {
         foreign_ip6,
         other_mac,
         forged_arp,
+        forged_na,
         other_ethertype,
     }
 }
@@ -586,6 +652,10 @@ fn a_secure_jail_sends_only_from_its_own_mac_and_addresses() {
     assert!(
         ping(&env.host, VICTIM, 2),
         "gateway -> victim after forged ARP"
+    );
+    assert!(
+        ping(&env.host, "fd00:7::10", 2),
+        "gateway -> victim over IPv6 after forged advertisements"
     );
     assert!(
         tcp(&victim, "10.7.7.10:7012", &env.host),

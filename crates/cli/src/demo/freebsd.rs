@@ -98,7 +98,7 @@ pub fn run(cfg: &Config, results: &mut Vec<Check>) -> Result<()> {
         kind: FrameKind::Ipv4,
         src_mac: None,
         src_ip: ip,
-        arp_sender: None,
+        claims: None,
     };
     let got = |b: bool| if b { "received" } else { "dropped" }.to_string();
     results.push(fact(
@@ -125,7 +125,7 @@ pub fn run(cfg: &Config, results: &mut Vec<Check>) -> Result<()> {
         kind: FrameKind::Arp,
         src_mac: None,
         src_ip: None,
-        arp_sender: ip,
+        claims: ip,
     };
     results.push(fact(
         "sim: dmz2 (secure) ARP answer for its own address".into(),

@@ -1,7 +1,8 @@
-//! ARP inspection for secure NICs: an ng_bpf(4) node spliced between the bridge port's
-//! ng_ether(4) `lower` and `upper` hooks, so every frame the jail sends passes a BPF
-//! program before if_bridge sees it — the part of a guard ipfw cannot do (it reads no ARP
-//! payload), and what the Linux backend's `arp saddr` rules do.
+//! Neighbour-answer inspection for secure NICs: an ng_bpf(4) node spliced between the
+//! bridge port's ng_ether(4) `lower` and `upper` hooks, so every frame the jail sends passes
+//! a BPF program before if_bridge sees it — the part of a guard ipfw cannot do (it reads
+//! no ARP payload and no ICMPv6 target), and what the Linux backend's `arp saddr` and
+//! neighbour-advertisement rules do.
 //!
 //! ```text
 //! ngctl -f -                                  (one process per secure NIC)
@@ -11,32 +12,39 @@
 //!                                             hook hands them to the bridge, §5)
 //!   msg jnarp_P: setprogram { thisHook="out" ifMatch="in" … ret #65535 }   (the host's
 //!                                             own frames on P, untouched)
-//!   msg jnarp_P: setprogram { thisHook="in" ifMatch="out" … }   (the check below)
+//!   msg jnarp_P: setprogram { thisHook="in" ifMatch="out" … }   (the checks below)
 //! ```
 //!
-//! An ARP frame passes only as Ethernet/IPv4 (htype 1, ptype 0x0800, hlen 6, plen 4),
-//! with the NIC's MAC as sender hardware address and one of its IPv4 addresses, or
-//! 0.0.0.0 (an RFC 5227 probe), as sender protocol address; every other frame passes on
-//! to the guard's ipfw rules. ng_ether's input hook runs before if_bridge's
-//! (`ether_input`), so a forged answer never reaches the bridge, the host or another jail.
-//! Until the `in` program is set the hook's default program matches nothing: the jail's
-//! frames are dropped for that moment, never let through unchecked. Removal is one
-//! `ngctl shutdown jnarp_P:` (ng_ether's hooks come back unconnected and frames flow
-//! straight to the bridge again); the node also goes by itself when the port is destroyed
-//! (an ng_bpf node without hooks shuts down).
+//! - ARP passes only as Ethernet/IPv4 (htype 1, ptype 0x0800, hlen 6, plen 4), with the
+//!   NIC's MAC as sender hardware address and one of its IPv4 addresses, or 0.0.0.0 (an
+//!   RFC 5227 probe), as sender protocol address.
+//! - An IPv6 neighbour advertisement passes only for one of the NIC's IPv6 addresses or a
+//!   link-local one. Classic BPF cannot walk extension headers, so frames whose first
+//!   extension header is a routing or destination-options header, or a hop-by-hop header
+//!   longer than 8 bytes, are dropped, and an advertisement behind an 8-byte hop-by-hop
+//!   header too (MLD reports, which carry one, pass).
+//! - Every other frame passes on to the guard's ipfw rules.
+//!
+//! ng_ether's input hook runs before if_bridge's (`ether_input`), so a forged answer never
+//! reaches the bridge, the host or another jail. Until the `in` program is set the hook's
+//! default program matches nothing: the jail's frames are dropped for that moment, never
+//! let through unchecked. Removal is one `ngctl shutdown jnarp_P:` (ng_ether's hooks come
+//! back unconnected and frames flow straight to the bridge again); the node also goes by
+//! itself when the port is destroyed (an ng_bpf node without hooks shuts down).
 
 use crate::exec::Step;
 use jailnet_host::Invocation;
 use jailnet_model::net::Mac;
 use jailnet_plan::Resource;
+use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// The prefix of jailnet's filter node names.
 pub const PREFIX: &str = "jnarp_";
 
 /// A frame length larger than any frame: "match, keep all of it".
-const ACCEPT: u32 = 65535;
+const ACCEPT_LEN: u32 = 65535;
 
 /// One classic BPF instruction, as ng_bpf's `setprogram` takes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,6 +58,8 @@ pub struct Insn {
 // Classic BPF opcodes (bpf.h).
 const LD_W_ABS: u16 = 0x20;
 const LD_H_ABS: u16 = 0x28;
+const LD_B_ABS: u16 = 0x30;
+const AND_K: u16 = 0x54;
 const JEQ_K: u16 = 0x15;
 const RET_K: u16 = 0x06;
 
@@ -64,74 +74,145 @@ fn ether_node(port: &str) -> String {
     port.replace(['.', ':'], "_")
 }
 
-/// Whether guard `r` gets a filter: its NIC has IPv4 addresses (without any, the guard's
-/// ipfw rules admit no ARP frame at all).
+/// Whether guard `r` gets a filter: its NIC has addresses (without any, the guard's ipfw
+/// rules admit no frame at all).
 pub fn wanted(r: &Resource) -> bool {
-    matches!(r, Resource::Guard { addrs, .. } if addrs.iter().any(IpAddr::is_ipv4))
+    matches!(r, Resource::Guard { addrs, .. } if !addrs.is_empty())
 }
 
-/// The program for frames from the jail (hook `in`): ARP only as described above.
-pub fn program(mac: &Mac, v4: &[Ipv4Addr]) -> Vec<Insn> {
+/// A jump target of the program being assembled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum To {
+    Next,
+    Label(u16),
+}
+
+/// One instruction before jumps are resolved, or a label.
+enum Op {
+    Label(u16),
+    Load(u16, u32),
+    And(u32),
+    Jeq(u32, To, To),
+    Ret(u32),
+}
+
+// Labels.
+const DROP: To = To::Label(0);
+const ACCEPT: To = To::Label(1);
+const ARP: To = To::Label(2);
+const V6: To = To::Label(3);
+const HBH: To = To::Label(4);
+const ICMP6: To = To::Label(5);
+/// The label after the checks of IPv6 address `i`.
+fn after_v6(i: usize) -> To {
+    To::Label(100 + i as u16)
+}
+
+/// Resolves labels into jump offsets; `Err` when one would not fit in a byte.
+fn assemble(ops: &[Op]) -> Result<Vec<Insn>, String> {
+    let mut at: BTreeMap<To, usize> = BTreeMap::new();
+    let mut pc = 0;
+    for op in ops {
+        match op {
+            Op::Label(l) => {
+                at.insert(To::Label(*l), pc);
+            }
+            _ => pc += 1,
+        }
+    }
+    let mut out = Vec::with_capacity(pc);
+    for op in ops {
+        let here = out.len();
+        let off = |t: To| -> Result<u8, String> {
+            match t {
+                To::Next => Ok(0),
+                To::Label(_) => {
+                    let target = at.get(&t).copied().unwrap_or(usize::MAX);
+                    target
+                        .checked_sub(here + 1)
+                        .and_then(|d| u8::try_from(d).ok())
+                        .ok_or_else(|| "too many addresses for one filter program".to_string())
+                }
+            }
+        };
+        out.push(match op {
+            Op::Label(_) => continue,
+            Op::Load(code, k) => insn(*code, *k),
+            Op::And(k) => insn(AND_K, *k),
+            Op::Jeq(k, t, f) => Insn {
+                code: JEQ_K,
+                jt: off(*t)?,
+                jf: off(*f)?,
+                k: *k,
+            },
+            Op::Ret(k) => insn(RET_K, *k),
+        });
+    }
+    Ok(out)
+}
+
+/// The program for frames from the jail (hook `in`): the checks described above.
+pub fn program(mac: &Mac, v4: &[Ipv4Addr], v6: &[Ipv6Addr]) -> Result<Vec<Insn>, String> {
+    use Op::{And, Jeq, Label, Load, Ret};
+    let label = |t: To| match t {
+        To::Label(l) => Label(l),
+        To::Next => Label(u16::MAX),
+    };
     let m = mac.0;
     let mut senders: Vec<u32> = v4.iter().map(|a| u32::from(*a)).collect();
     senders.push(0);
     senders.sort_unstable();
     senders.dedup();
-    // Checks before the address list; a failed check jumps to the drop (second to last),
-    // the address list's matches to the accept (last).
-    let checks: [(u16, u32, u32); 5] = [
-        (LD_W_ABS, 14, 0x0001_0800), // htype, ptype
-        (LD_H_ABS, 18, 0x0604),      // hlen, plen
-        (LD_W_ABS, 22, u32::from_be_bytes([m[0], m[1], m[2], m[3]])), // sha[0..4]
-        (LD_H_ABS, 26, u32::from(u16::from_be_bytes([m[4], m[5]]))), // sha[4..6]
-        (LD_W_ABS, 28, 0),           // spa (loaded)
+    let mut ops = vec![
+        Load(LD_H_ABS, 12),
+        Jeq(0x0806, ARP, To::Next),
+        Jeq(0x86dd, V6, ACCEPT),
+        label(ARP),
+        Load(LD_W_ABS, 14),
+        Jeq(0x0001_0800, To::Next, DROP), // htype 1, ptype IPv4
+        Load(LD_H_ABS, 18),
+        Jeq(0x0604, To::Next, DROP), // hlen 6, plen 4
+        Load(LD_W_ABS, 22),
+        Jeq(u32::from_be_bytes([m[0], m[1], m[2], m[3]]), To::Next, DROP), // sender MAC
+        Load(LD_H_ABS, 26),
+        Jeq(u32::from(u16::from_be_bytes([m[4], m[5]])), To::Next, DROP),
+        Load(LD_W_ABS, 28), // sender IP
     ];
-    let n = 2 + 2 * 4 + 1 + senders.len() + 2;
-    let mut p: Vec<Insn> = Vec::with_capacity(n);
-    let drop = n - 2;
-    let accept = n - 1;
-    let to = |from: usize, target: usize| (target - from - 1) as u8;
-    p.push(insn(LD_H_ABS, 12));
-    // Not ARP: straight to the accept.
-    p.push(Insn {
-        code: JEQ_K,
-        jt: 0,
-        jf: to(1, accept),
-        k: 0x0806,
-    });
-    for (code, off, want) in &checks[..4] {
-        p.push(insn(*code, *off));
-        let at = p.len();
-        p.push(Insn {
-            code: JEQ_K,
-            jt: 0,
-            jf: to(at, drop),
-            k: *want,
-        });
+    ops.extend(senders.iter().map(|s| Jeq(*s, ACCEPT, To::Next)));
+    ops.extend([
+        Ret(0),
+        label(V6),
+        Load(LD_B_ABS, 20), // next header
+        Jeq(58, ICMP6, To::Next),
+        Jeq(0, HBH, To::Next),
+        Jeq(43, DROP, To::Next),
+        Jeq(60, DROP, ACCEPT),
+        label(HBH),
+        Load(LD_B_ABS, 55), // its length, in 8 bytes beyond the first 8
+        Jeq(0, To::Next, DROP),
+        Load(LD_B_ABS, 54),
+        Jeq(58, To::Next, ACCEPT),
+        Load(LD_B_ABS, 62),
+        Jeq(136, DROP, ACCEPT),
+        label(ICMP6),
+        Load(LD_B_ABS, 54), // ICMPv6 type
+        Jeq(136, To::Next, ACCEPT),
+        Load(LD_H_ABS, 62), // target: link-local?
+        And(0xffc0),
+        Jeq(0xfe80, ACCEPT, To::Next),
+    ]);
+    for (i, a) in v6.iter().enumerate() {
+        let o = a.octets();
+        let next = after_v6(i);
+        for (w, at) in [62u32, 66, 70, 74].into_iter().enumerate() {
+            let word = u32::from_be_bytes([o[4 * w], o[4 * w + 1], o[4 * w + 2], o[4 * w + 3]]);
+            ops.push(Load(LD_W_ABS, at));
+            ops.push(Jeq(word, if w == 3 { ACCEPT } else { To::Next }, next));
+        }
+        ops.push(label(next));
     }
-    p.push(insn(checks[4].0, checks[4].1));
-    for s in &senders {
-        let at = p.len();
-        p.push(Insn {
-            code: JEQ_K,
-            jt: to(at, accept),
-            jf: 0,
-            k: *s,
-        });
-    }
-    p.push(Insn {
-        code: RET_K,
-        jt: 0,
-        jf: 0,
-        k: 0,
-    });
-    p.push(Insn {
-        code: RET_K,
-        jt: 0,
-        jf: 0,
-        k: ACCEPT,
-    });
-    p
+    ops.extend([label(DROP), Ret(0), label(ACCEPT), Ret(ACCEPT_LEN)]);
+    assemble(&ops)
 }
 
 fn insn(code: u16, k: u32) -> Insn {
@@ -161,15 +242,15 @@ pub fn setprogram(this: &str, if_match: &str, prog: &[Insn]) -> String {
 }
 
 /// The `ngctl -f -` script that splices the filter of guard `r` into its port.
-pub fn script(r: &Resource) -> Option<String> {
+pub fn script(r: &Resource) -> Result<Option<String>, String> {
     let Resource::Guard {
         port, mac, addrs, ..
     } = r
     else {
-        return None;
+        return Ok(None);
     };
     if !wanted(r) {
-        return None;
+        return Ok(None);
     }
     let v4: Vec<Ipv4Addr> = addrs
         .iter()
@@ -178,31 +259,32 @@ pub fn script(r: &Resource) -> Option<String> {
             IpAddr::V6(_) => None,
         })
         .collect();
+    let v6: Vec<Ipv6Addr> = addrs
+        .iter()
+        .filter_map(|a| match a {
+            IpAddr::V6(v) => Some(*v),
+            IpAddr::V4(_) => None,
+        })
+        .collect();
     let (eth, node) = (ether_node(port.as_str()), node_name(port.as_str()));
-    let pass_all = [Insn {
-        code: RET_K,
-        jt: 0,
-        jf: 0,
-        k: ACCEPT,
-    }];
-    Some(format!(
+    let pass_all = [insn(RET_K, ACCEPT_LEN)];
+    Ok(Some(format!(
         "mkpeer {eth}: bpf lower in\nname {eth}:lower {node}\nconnect {eth}: {node}: upper out\n\
          msg {node}: {}\nmsg {node}: {}\n",
         setprogram("out", "in", &pass_all),
-        setprogram("in", "out", &program(mac, &v4)),
-    ))
+        setprogram("in", "out", &program(mac, &v4, &v6)?),
+    )))
 }
 
 /// The step that splices the filter in (undone by [`remove`]).
-pub fn create(r: &Resource) -> Option<Step> {
+pub fn create(r: &Resource) -> Result<Option<Step>, String> {
     let Resource::Guard { port, .. } = r else {
-        return None;
+        return Ok(None);
     };
-    let text = script(r)?;
-    Some(
+    Ok(script(r)?.map(|text| {
         Step::new(Invocation::new("ngctl", ["-f", "-"]).with_stdin(text))
-            .undo(remove(port.as_str())),
-    )
+            .undo(remove(port.as_str()))
+    }))
 }
 
 /// `ngctl shutdown jnarp_P:`.
@@ -215,38 +297,129 @@ mod tests {
     use super::*;
     use jailnet_model::names::IfName;
 
+    const MAC: [u8; 6] = [0x02, 0x00, 0x5e, 0x23, 0x42, 0x03];
+
+    fn eth(ethertype: u16) -> Vec<u8> {
+        let mut f = vec![0xff; 6];
+        f.extend(MAC);
+        f.extend(ethertype.to_be_bytes());
+        f
+    }
+
+    fn arp(htype: u16, sha: [u8; 6], spa: [u8; 4]) -> Vec<u8> {
+        let mut f = eth(0x0806);
+        f.extend(htype.to_be_bytes());
+        f.extend([0x08, 0x00, 6, 4, 0, 2]);
+        f.extend(sha);
+        f.extend(spa);
+        f.extend([0; 10]);
+        f
+    }
+
+    /// An IPv6 frame: `hdrs` are (next header, bytes) of extension headers, then an
+    /// upper-layer protocol `proto` with `payload`.
+    fn v6(hdrs: &[(u8, Vec<u8>)], proto: u8, payload: &[u8]) -> Vec<u8> {
+        let mut f = eth(0x86dd);
+        let first = hdrs.first().map_or(proto, |h| h.0);
+        f.extend([0x60, 0, 0, 0, 0, 0, first, 255]);
+        f.extend([0xfd, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x66]);
+        f.extend([0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        for (i, (_, bytes)) in hdrs.iter().enumerate() {
+            let next = hdrs.get(i + 1).map_or(proto, |h| h.0);
+            let mut b = bytes.clone();
+            b[0] = next;
+            f.extend(b);
+        }
+        f.extend(payload);
+        f.resize(f.len().max(60), 0);
+        f
+    }
+
+    fn icmp6(kind: u8, target: &str) -> Vec<u8> {
+        let mut p = vec![kind, 0, 0, 0, 0x20, 0, 0, 0];
+        p.extend(target.parse::<Ipv6Addr>().unwrap().octets());
+        p
+    }
+
     #[test]
-    fn the_program_checks_arp_sender_fields_and_passes_everything_else() {
-        let mac: Mac = "02:00:5e:23:42:03".parse().unwrap();
-        let p = program(&mac, &["10.1.1.2".parse().unwrap()]);
-        let text: Vec<String> = p
-            .iter()
-            .map(|i| format!("{:#04x} {} {} {:#x}", i.code, i.jt, i.jf, i.k))
-            .collect();
-        assert_eq!(
-            text,
-            [
-                "0x28 0 0 0xc",       // ldh [12]
-                "0x15 0 12 0x806",    // ARP? else accept
-                "0x20 0 0 0xe",       // ld [14]
-                "0x15 0 9 0x10800",   // htype 1, ptype IPv4, else drop
-                "0x28 0 0 0x12",      // ldh [18]
-                "0x15 0 7 0x604",     // hlen 6, plen 4
-                "0x20 0 0 0x16",      // ld [22]
-                "0x15 0 5 0x2005e23", // sender MAC, first four bytes
-                "0x28 0 0 0x1a",      // ldh [26]
-                "0x15 0 3 0x4203",    // … last two
-                "0x20 0 0 0x1c",      // ld [28]: sender IP
-                "0x15 2 0 0x0",       // 0.0.0.0 (probe)
-                "0x15 1 0 0xa010102", // 10.1.1.2
-                "0x06 0 0 0x0",       // drop
-                "0x06 0 0 0xffff",    // accept
-            ]
+    fn the_program_passes_only_the_nics_own_neighbour_answers() {
+        let mac = Mac(MAC);
+        let prog = program(
+            &mac,
+            &["10.1.1.2".parse().unwrap()],
+            &["fd00:7::66".parse().unwrap()],
+        )
+        .unwrap();
+        // What ngctl is sent parses and passes bpf_validate in the simulator; run it there.
+        let text = setprogram("in", "out", &prog);
+        let words: Vec<&str> = text.split_whitespace().skip(1).collect();
+        let (hook, parsed) = jailnet_freebsd_sim::bpf::parse_setprogram(&words).unwrap();
+        assert_eq!((hook.as_str(), parsed.if_match.as_str()), ("in", "out"));
+        let passes = |f: &[u8]| jailnet_freebsd_sim::bpf::run(&parsed.prog, f) > 0;
+
+        // ARP: only the NIC's own MAC and address (or a probe from 0.0.0.0).
+        assert!(passes(&arp(1, MAC, [10, 1, 1, 2])));
+        assert!(passes(&arp(1, MAC, [0, 0, 0, 0])));
+        assert!(!passes(&arp(1, MAC, [10, 1, 1, 3])), "another's address");
+        assert!(
+            !passes(&arp(1, [2, 0, 0, 0, 0, 9], [10, 1, 1, 2])),
+            "another MAC"
+        );
+        assert!(!passes(&arp(6, MAC, [10, 1, 1, 2])), "not Ethernet");
+        // Neighbour advertisements: the NIC's own address or a link-local one.
+        let na = |t: &str| v6(&[], 58, &icmp6(136, t));
+        assert!(passes(&na("fd00:7::66")));
+        assert!(passes(&na("fe80::1")));
+        assert!(!passes(&na("fd00:7::10")), "another's address");
+        assert!(
+            passes(&v6(&[], 58, &icmp6(135, "fd00:7::10"))),
+            "a solicitation"
+        );
+        // Behind extension headers: an 8-byte hop-by-hop header (MLD) is read through.
+        let hbh = |len: u8| {
+            (
+                0u8,
+                [
+                    vec![0, len, 5, 2, 0, 0, 1, 0],
+                    vec![0; 8 * usize::from(len)],
+                ]
+                .concat(),
+            )
+        };
+        assert!(passes(&v6(&[hbh(0)], 58, &icmp6(143, "ff02::16"))), "MLD");
+        assert!(!passes(&v6(&[hbh(0)], 58, &icmp6(136, "fd00:7::10"))));
+        assert!(
+            !passes(&v6(&[hbh(1)], 17, &[0; 8])),
+            "a longer hop-by-hop header"
+        );
+        assert!(!passes(&v6(
+            &[(43, vec![0; 8])],
+            58,
+            &icmp6(136, "fd00:7::10")
+        )));
+        assert!(passes(&v6(&[hbh(0)], 17, &[0; 8])), "UDP behind hop-by-hop");
+        // Everything else goes on to ipfw.
+        assert!(passes(&v6(&[], 17, &[0; 8])));
+        assert!(passes(&eth(0x0800)));
+        assert!(passes(&eth(0x88b5)));
+        assert!(
+            !passes(&eth(0x0806)[..13]),
+            "a frame too short to read is dropped"
         );
     }
 
     #[test]
-    fn guards_without_ipv4_get_no_filter_and_the_script_names_the_node() {
+    fn a_program_with_jumps_too_far_for_a_byte_is_refused() {
+        let v6: Vec<Ipv6Addr> = (0..40u16)
+            .map(|i| Ipv6Addr::new(0xfd00, 7, 0, 0, 0, 0, 0, i))
+            .collect();
+        assert!(program(&Mac(MAC), &[], &v6[..20]).is_ok());
+        let e = program(&Mac(MAC), &[], &v6).unwrap_err();
+        assert!(e.contains("too many addresses"), "{e}");
+    }
+
+    #[test]
+    fn guards_without_addresses_get_no_filter_and_the_script_names_the_node() {
         let g = |addrs: &[&str]| Resource::Guard {
             owner: "jail:www/vnet0".into(),
             port: IfName::new("www-vnet0").unwrap(),
@@ -255,8 +428,8 @@ mod tests {
             bridge: None,
             neighbours: Vec::new(),
         };
-        assert!(script(&g(&["fd00::2"])).is_none());
-        let s = script(&g(&["10.1.1.2", "fd00::2"])).unwrap();
+        assert!(script(&g(&[])).unwrap().is_none());
+        let s = script(&g(&["10.1.1.2", "fd00::2"])).unwrap().unwrap();
         let lines: Vec<&str> = s.lines().collect();
         assert_eq!(lines[0], "mkpeer www-vnet0: bpf lower in");
         assert_eq!(lines[1], "name www-vnet0:lower jnarp_www-vnet0");
@@ -267,7 +440,7 @@ mod tests {
              bpf_prog=[ { code=6 jt=0 jf=0 k=65535 } ] }"
         );
         assert!(lines[4].starts_with(
-            "msg jnarp_www-vnet0: setprogram { thisHook=\"in\" ifMatch=\"out\" bpf_prog_len=15 "
+            "msg jnarp_www-vnet0: setprogram { thisHook=\"in\" ifMatch=\"out\" bpf_prog_len="
         ));
         assert_eq!(node_name("em0.101"), "jnarp_em0_101");
     }

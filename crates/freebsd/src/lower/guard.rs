@@ -174,7 +174,9 @@ pub(crate) fn create(r: &Resource, ctx: &Ctx) -> Result<Vec<Step>, Error> {
         Step::new(Invocation::new("ipfw", args))
             .undo(Invocation::new("ipfw", ["-q", "delete", num.as_str()]))
     }));
-    steps.extend(super::arp_filter::create(r));
+    steps.extend(
+        super::arp_filter::create(r).map_err(|e| Error::Unsupported(format!("{}: {e}", r.id())))?,
+    );
     Ok(steps)
 }
 
