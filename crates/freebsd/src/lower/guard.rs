@@ -13,8 +13,9 @@
 //! B+3 deny ip6 from not A6[,A6…],fe80::LL to any recv P            (with IPv6 addresses)
 //! ```
 //!
-//! After the rules, an ng_bpf filter on the port checks the sender fields of the ARP frames
-//! the jail sends, which ipfw cannot read ([`super::arp_filter`]).
+//! After the rules, an ng_bpf filter on the port checks what ipfw cannot read: the sender
+//! fields of the ARP frames the jail sends and the target of its IPv6 neighbour
+//! advertisements ([`super::arp_filter`]).
 //!
 //! Before the rules, `ifconfig BR -learn P static P MAC` (when the port is on an
 //! if_bridge): if_bridge learns a frame's source MAC before ipfw sees the frame, so a

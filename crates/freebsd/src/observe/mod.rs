@@ -6,8 +6,9 @@
 //! scope) and one `jexec J netstat -rn` (when it has routes in scope); `jexec J cat
 //! /etc/resolv.conf` per resolver in scope, and the host's resolv.conf once when one of
 //! them inherits it; `pfctl -a jailnet -s Anchors` once, and per anchor found `-s nat`
-//! and/or `-s rules` ([`pf`]); `ngctl list -l` once when netgraph switches or NICs are in
-//! scope ([`ngctl`]). Secure NICs: `ipfw list` once. Devfs rulesets: `devfs rule showsets`
+//! and/or `-s rules` ([`pf`]); `ngctl list -l` once when netgraph switches or NICs, or
+//! secure NICs (their ARP filters), are in scope ([`ngctl`]). Secure NICs: `ipfw list`
+//! once. Devfs rulesets: `devfs rule showsets`
 //! once, and `devfs rule -s N show` per jail ruleset that exists. DHCP servers: `cat CONF`
 //! and `pgrep -F PIDFILE` each; DHCP clients: `jexec J pgrep -F PIDFILE` each.
 
