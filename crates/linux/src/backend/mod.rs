@@ -78,9 +78,17 @@ struct Conn {
 impl Conn {
     /// A connection to the existing namespace `ns`.
     fn open(ns: &str) -> Result<Conn> {
-        let fd = Netns::open(ns)?.fd()?;
+        Conn::open_if_exists(ns)?.ok_or_else(|| Error::NoSuchNetns(ns.to_string()))
+    }
+
+    /// A connection to namespace `ns`, `None` when there is no such namespace (one `open`
+    /// says which, no separate existence check).
+    fn open_if_exists(ns: &str) -> Result<Option<Conn>> {
+        let Some(fd) = Netns::open_fd(ns)? else {
+            return Ok(None);
+        };
         let nl = Netlink::open_in(&fd)?;
-        Ok(Conn { fd: Some(fd), nl })
+        Ok(Some(Conn { fd: Some(fd), nl }))
     }
 }
 
@@ -201,11 +209,10 @@ impl LinuxBackend {
                 return Ok(None);
             }
         } else {
-            let Some(fd) = Netns::open_fd(&ns)? else {
+            let Some(conn) = Conn::open_if_exists(&ns)? else {
                 return Ok(None);
             };
-            let nl = Netlink::open_in(&fd)?;
-            self.jails.insert(ns.clone(), Conn { fd: Some(fd), nl });
+            self.jails.insert(ns.clone(), conn);
         }
         Ok(self.jails.get_mut(&ns))
     }
