@@ -452,14 +452,10 @@ impl Netlink {
                     })
                 }
                 Ok(_) => return Ok(()),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    return Err(Error::Timeout {
-                        op: op.to_string(),
-                        secs: REPLY_TIMEOUT.as_secs(),
-                    })
-                }
-                Err(e) => return Err(Error::socket(format!("receive reply to {op}"), e)),
+                Err(e) => match recv_failed(op, e) {
+                    Some(err) => return Err(err),
+                    None => continue,
+                },
             }
         }
     }
@@ -490,16 +486,9 @@ impl Netlink {
                 )
             };
             if n < 0 {
-                let e = io::Error::last_os_error();
-                match e.kind() {
-                    io::ErrorKind::Interrupted => continue,
-                    io::ErrorKind::WouldBlock => {
-                        return Err(Error::Timeout {
-                            op: op.to_string(),
-                            secs: REPLY_TIMEOUT.as_secs(),
-                        })
-                    }
-                    _ => return Err(Error::socket(format!("receive reply to {op}"), e)),
+                match recv_failed(op, io::Error::last_os_error()) {
+                    Some(err) => return Err(err),
+                    None => continue,
                 }
             }
             let mut lens = [None; DUMP_SLOTS];
@@ -514,6 +503,19 @@ impl Netlink {
             }
             return Ok(lens);
         }
+    }
+}
+
+/// What a failed receive means: `None` to try again (interrupted), the timeout when the
+/// kernel did not answer within [`REPLY_TIMEOUT`], else the socket error.
+fn recv_failed(op: &str, e: io::Error) -> Option<Error> {
+    match e.kind() {
+        io::ErrorKind::Interrupted => None,
+        io::ErrorKind::WouldBlock => Some(Error::Timeout {
+            op: op.to_string(),
+            secs: REPLY_TIMEOUT.as_secs(),
+        }),
+        _ => Some(Error::socket(format!("receive reply to {op}"), e)),
     }
 }
 
