@@ -253,30 +253,40 @@ const GUARD_SYSCTLS: [&str; 2] = ["net.link.bridge.ipfw", "net.link.ether.ipfw"]
 
 /// `kldstat -q -m ipfw`: the module is loaded (or in the kernel).
 fn ipfw_loaded<H: Host>(host: &mut H) -> Finding {
-    let check = "ipfw is loaded (secure NICs)";
-    match host.run(&Invocation::new("kldstat", ["-q", "-m", "ipfw"])) {
-        Ok(o) if o.success() => Finding::ok(check, "ipfw module present"),
-        _ => Finding::fail(
-            check,
-            "no ipfw module: secure NICs' rules cannot be added",
-            // An open ruleset, so loading ipfw does not cut the host off (seed 001).
-            "sysrc firewall_enable=YES firewall_type=open && service ipfw start",
-        ),
-    }
+    module_loaded(
+        host,
+        "ipfw",
+        "ipfw is loaded (secure NICs)",
+        "no ipfw module: secure NICs' rules cannot be added",
+        // An open ruleset, so loading ipfw does not cut the host off (seed 001).
+        "sysrc firewall_enable=YES firewall_type=open && service ipfw start",
+    )
 }
 
 /// `kldstat -q -m ng_ether`: every Ethernet interface has a netgraph node, where the ARP
 /// filter of a secure port is spliced in.
 fn ng_ether_loaded<H: Host>(host: &mut H) -> Finding {
-    let check = "ng_ether is loaded (secure NICs' ARP filter)";
-    match host.run(&Invocation::new("kldstat", ["-q", "-m", "ng_ether"])) {
-        Ok(o) if o.success() => Finding::ok(check, "ng_ether module present"),
-        _ => Finding::fail(
-            check,
-            "no ng_ether module: a secure NIC's ARP answers cannot be checked, so `up` \
-             refuses to make its guard",
-            "kldload ng_ether && sysrc -f /boot/loader.conf ng_ether_load=YES",
-        ),
+    module_loaded(
+        host,
+        "ng_ether",
+        "ng_ether is loaded (secure NICs' ARP filter)",
+        "no ng_ether module: a secure NIC's ARP answers cannot be checked, so `up` \
+         refuses to make its guard",
+        "kldload ng_ether && sysrc -f /boot/loader.conf ng_ether_load=YES",
+    )
+}
+
+/// `kldstat -q -m MODULE`: the module is loaded (or in the kernel); else `missing`, `fix`.
+fn module_loaded<H: Host>(
+    host: &mut H,
+    module: &str,
+    check: &str,
+    missing: &str,
+    fix: &str,
+) -> Finding {
+    match host.run(&Invocation::new("kldstat", ["-q", "-m", module])) {
+        Ok(o) if o.success() => Finding::ok(check, format!("{module} module present")),
+        _ => Finding::fail(check, missing, fix),
     }
 }
 
