@@ -32,6 +32,7 @@
 //! back unconnected and frames flow straight to the bridge again); the node also goes by
 //! itself when the port is destroyed (an ng_bpf node without hooks shuts down).
 
+use super::netgraph::ether_node;
 use crate::exec::Step;
 use jailnet_host::Invocation;
 use jailnet_model::net::Mac;
@@ -67,11 +68,6 @@ const RET_K: u16 = 0x06;
 /// and `:` as `_`; node names hold at most 31 characters, a port name 15).
 pub fn node_name(port: &str) -> String {
     format!("{PREFIX}{}", ether_node(port))
-}
-
-/// The ng_ether node name of interface `port`.
-fn ether_node(port: &str) -> String {
-    port.replace(['.', ':'], "_")
 }
 
 /// Whether guard `r` gets a filter: its NIC has addresses (without any, the guard's ipfw
@@ -252,20 +248,13 @@ pub fn script(r: &Resource) -> Result<Option<String>, String> {
     if !wanted(r) {
         return Ok(None);
     }
-    let v4: Vec<Ipv4Addr> = addrs
-        .iter()
-        .filter_map(|a| match a {
-            IpAddr::V4(v) => Some(*v),
-            IpAddr::V6(_) => None,
-        })
-        .collect();
-    let v6: Vec<Ipv6Addr> = addrs
-        .iter()
-        .filter_map(|a| match a {
-            IpAddr::V6(v) => Some(*v),
-            IpAddr::V4(_) => None,
-        })
-        .collect();
+    let (mut v4, mut v6): (Vec<Ipv4Addr>, Vec<Ipv6Addr>) = (Vec::new(), Vec::new());
+    for a in addrs {
+        match a {
+            IpAddr::V4(v) => v4.push(*v),
+            IpAddr::V6(v) => v6.push(*v),
+        }
+    }
     let (eth, node) = (ether_node(port.as_str()), node_name(port.as_str()));
     let pass_all = [insn(RET_K, ACCEPT_LEN)];
     Ok(Some(format!(
@@ -295,7 +284,6 @@ pub fn remove(port: &str) -> Invocation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jailnet_model::names::IfName;
 
     const MAC: [u8; 6] = [0x02, 0x00, 0x5e, 0x23, 0x42, 0x03];
 
@@ -420,14 +408,7 @@ mod tests {
 
     #[test]
     fn guards_without_addresses_get_no_filter_and_the_script_names_the_node() {
-        let g = |addrs: &[&str]| Resource::Guard {
-            owner: "jail:www/vnet0".into(),
-            port: IfName::new("www-vnet0").unwrap(),
-            mac: "02:00:5e:23:42:03".parse().unwrap(),
-            addrs: addrs.iter().map(|a| a.parse().unwrap()).collect(),
-            bridge: None,
-            neighbours: Vec::new(),
-        };
+        let g = super::super::guard::tests::guard;
         assert!(script(&g(&[])).unwrap().is_none());
         let s = script(&g(&["10.1.1.2", "fd00::2"])).unwrap().unwrap();
         let lines: Vec<&str> = s.lines().collect();

@@ -358,11 +358,12 @@ pub fn parse(port: &str, owner: &str, bodies: &[&str]) -> Option<Resource> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use jailnet_model::names::IfName;
 
-    fn guard(addrs: &[&str]) -> Resource {
+    /// A guard on port `www-vnet0` with `addrs` (also used by the ARP filter's tests).
+    pub(in crate::lower) fn guard(addrs: &[&str]) -> Resource {
         Resource::Guard {
             owner: "jail:www/vnet0".into(),
             port: IfName::new("www-vnet0").unwrap(),
