@@ -20,7 +20,7 @@
 //!   up/down, MTU, MAC, alias, master, bridge-port `isolated`, rename, move to a
 //!   netns), [`veth`] (peer born in another namespace), [`bridge`], [`vxlan`],
 //!   [`tap`] (ioctl-based: netlink cannot create tun/tap), [`address`], [`route`],
-//!   [`fdb`].
+//!   [`fdb`], [`ra_filter`] (a tc filter keeping router advertisements from a link).
 //! - [`sysctl`]: `/proc/sys` reads and writes, optionally inside a namespace.
 //! - [`backend`]: [`LinuxBackend`], jailnet's plan `Backend` on top of all the
 //!   above: namespaces for VNET jails, bridges, veths, taps, vxlan, routes,
@@ -42,6 +42,7 @@ pub mod link;
 pub mod netns;
 pub mod nft;
 pub mod nftables;
+pub mod ra_filter;
 pub mod route;
 pub mod sysctl;
 pub mod tap;

@@ -83,28 +83,7 @@ impl Env {
 
     /// Processes whose command line names a file in the run directory.
     fn daemons(&self) -> Vec<(i32, String)> {
-        let dir = self.run_dir().display().to_string();
-        let mut out = Vec::new();
-        for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-            let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
-                continue;
-            };
-            let Ok(raw) = std::fs::read(e.path().join("cmdline")) else {
-                continue;
-            };
-            let cmd = String::from_utf8_lossy(&raw).replace('\0', " ");
-            let prog = cmd
-                .split(' ')
-                .next()
-                .unwrap_or("")
-                .rsplit('/')
-                .next()
-                .unwrap_or("");
-            if matches!(prog, "dnsmasq" | "dhclient") && cmd.contains(&dir) {
-                out.push((pid, cmd.trim().to_string()));
-            }
-        }
-        out
+        util::daemons_under(&self.run_dir())
     }
 }
 

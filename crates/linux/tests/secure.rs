@@ -14,6 +14,7 @@ use jailnet_linux::{AddrOptions, LinkRef, LinuxBackend, LinuxOptions, MacAddr, N
 use jailnet_plan::{apply, diff, Backend, Graph, ResourceId, State};
 
 mod util;
+use util::frames::{self, packet_socket, send_frames};
 use util::pipeline::{converge, graph, plan_for};
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -247,99 +248,14 @@ fn arp(
 /// `target` is at `src_mac`, with a correct ICMPv6 checksum.
 fn na(dst_mac: [u8; 6], src_mac: [u8; 6], src: &str, dst: &str, target: &str) -> Vec<u8> {
     let v6 = |s: &str| match ip(s) {
-        IpAddr::V6(a) => a.octets(),
+        IpAddr::V6(a) => a,
         IpAddr::V4(_) => unreachable!(),
     };
     let mut icmp = vec![136, 0, 0, 0, 0x20, 0, 0, 0];
-    icmp.extend_from_slice(&v6(target));
+    icmp.extend_from_slice(&v6(target).octets());
     icmp.extend_from_slice(&[2, 1]);
     icmp.extend_from_slice(&src_mac);
-    let mut pseudo = Vec::new();
-    pseudo.extend_from_slice(&v6(src));
-    pseudo.extend_from_slice(&v6(dst));
-    pseudo.extend_from_slice(&(icmp.len() as u32).to_be_bytes());
-    pseudo.extend_from_slice(&[0, 0, 0, 58]);
-    pseudo.extend_from_slice(&icmp);
-    let mut sum: u32 = pseudo
-        .chunks(2)
-        .map(|c| u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])))
-        .sum();
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    let check = !(sum as u16);
-    icmp[2..4].copy_from_slice(&check.to_be_bytes());
-    let mut f = Vec::new();
-    f.extend_from_slice(&dst_mac);
-    f.extend_from_slice(&src_mac);
-    f.extend_from_slice(&[0x86, 0xdd, 0x60, 0, 0, 0]);
-    f.extend_from_slice(&(icmp.len() as u16).to_be_bytes());
-    f.extend_from_slice(&[58, 255]);
-    f.extend_from_slice(&v6(src));
-    f.extend_from_slice(&v6(dst));
-    f.extend_from_slice(&icmp);
-    f
-}
-
-/// An AF_PACKET socket on `ifname` (in the calling thread's namespace) receiving `proto`.
-fn packet_socket(ifname: &str, proto: u16) -> (i32, libc::sockaddr_ll) {
-    let name = std::ffi::CString::new(ifname).unwrap();
-    // SAFETY: plain socket calls with correctly sized buffers and addresses.
-    unsafe {
-        let index = libc::if_nametoindex(name.as_ptr());
-        assert!(index > 0, "no interface {ifname}");
-        let s = libc::socket(libc::AF_PACKET, libc::SOCK_RAW, i32::from(proto.to_be()));
-        assert!(s >= 0, "packet socket: {}", std::io::Error::last_os_error());
-        let mut sa: libc::sockaddr_ll = std::mem::zeroed();
-        sa.sll_family = libc::AF_PACKET as u16;
-        sa.sll_protocol = proto.to_be();
-        sa.sll_ifindex = index as i32;
-        sa.sll_halen = 6;
-        let r = libc::bind(
-            s,
-            &sa as *const _ as *const libc::sockaddr,
-            std::mem::size_of_val(&sa) as u32,
-        );
-        assert_eq!(
-            r,
-            0,
-            "bind packet socket: {}",
-            std::io::Error::last_os_error()
-        );
-        (s, sa)
-    }
-}
-
-/// Send raw Ethernet `frames` out of `ifname` inside namespace `ns`.
-fn send_frames(ns: &str, ifname: &str, frames: Vec<Vec<u8>>) {
-    let ifname = ifname.to_string();
-    Netns::open(ns)
-        .unwrap()
-        .run(move || {
-            let (s, sa) = packet_socket(&ifname, libc::ETH_P_ALL as u16);
-            for f in &frames {
-                // SAFETY: `f` and `sa` are valid for the given lengths.
-                let n = unsafe {
-                    libc::sendto(
-                        s,
-                        f.as_ptr() as *const _,
-                        f.len(),
-                        0,
-                        &sa as *const _ as *const libc::sockaddr,
-                        std::mem::size_of_val(&sa) as u32,
-                    )
-                };
-                assert_eq!(
-                    n,
-                    f.len() as isize,
-                    "send frame: {}",
-                    std::io::Error::last_os_error()
-                );
-            }
-            // SAFETY: `s` is our socket.
-            unsafe { libc::close(s) };
-        })
-        .unwrap();
+    frames::icmpv6(dst_mac, src_mac, v6(src), v6(dst), &[], icmp)
 }
 
 /// Whether a frame containing `marker` reaches `ifname` in namespace `sniff_ns` while

@@ -344,6 +344,9 @@ impl Resource {
                     ifname: b, imp: ib, ..
                 },
             ) => a == b && ia == ib,
+            // Whether a NIC takes router advertisements is set as it is made (inside the
+            // jail before it comes up; on Linux, a filter on its host end): a change makes
+            // it anew.
             (
                 Nic {
                     host_ifname: a,
@@ -351,6 +354,7 @@ impl Resource {
                     mac: ma,
                     private: pa,
                     switch_imp: ia,
+                    slaac: la,
                     ..
                 },
                 Nic {
@@ -359,9 +363,10 @@ impl Resource {
                     mac: mb,
                     private: pb,
                     switch_imp: ib,
+                    slaac: lb,
                     ..
                 },
-            ) => a == b && sa == sb && ma == mb && pa == pb && ia == ib,
+            ) => a == b && sa == sb && ma == mb && pa == pb && ia == ib && la == lb,
             (Route { .. }, Route { .. }) | (GatewayPin { .. }, GatewayPin { .. }) => true,
             // Peers come and go (cluster watch): only the tunnel's identity needs a new one.
             (

@@ -261,6 +261,35 @@ fn changing_an_address_updates_in_place() {
 }
 
 #[test]
+fn turning_slaac_on_or_off_makes_the_nic_anew() {
+    let (g, a) = graph(TWO, &Allocations::default());
+    let mut host = MemHost::default();
+    let mut state = State {
+        allocations: a.clone(),
+        ..State::default()
+    };
+    apply(
+        &plan_on(&mut host, &g, &state),
+        &mut host,
+        &mut state,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let slaac = TWO.replace(r#"ip6 = ["fd00:1::2/64"]"#, r#"ip6 = ["slaac"]"#);
+    let (g2, _) = graph(&slaac, &a);
+    let plan = plan_on(&mut host, &g2, &state);
+    let nic: Vec<Op> = plan
+        .changes
+        .iter()
+        .filter(|c| c.id.0 == "nic:www/vnet0")
+        .map(|c| c.op)
+        .collect();
+    assert_eq!(nic, [Op::Delete, Op::Create], "{}", plan.render_text());
+    apply(&plan, &mut host, &mut state, &mut |_, _| {}).unwrap();
+    assert!(plan_on(&mut host, &g2, &state).is_empty());
+}
+
+#[test]
 fn a_foreign_resource_in_the_way_is_left_alone_with_a_warning() {
     let (g, _) = graph(TWO, &Allocations::default());
     let mut host = MemHost::default();

@@ -1,9 +1,10 @@
 //! Jail NICs: a veth pair made in one request with its peer born inside the
 //! jail's namespace (peer name = the NIC's name, peer MAC = its MAC) and the host
 //! end enslaved to the switch; then, in one batch, the tag, `isolated` for a
-//! private switch (before the link comes up), and up. Inside the jail: router
-//! advertisements accepted only for a `slaac` NIC, then `promote_secondaries`,
-//! addresses (IPv6 `nodad`) and up, in one batch. Observe ignores dynamic addresses (DHCP leases, SLAAC) on
+//! private switch and no IPv6 link-local. Router advertisements: accepted inside the
+//! jail for a `slaac` NIC, filtered out on the host end for every other (see `slaac`);
+//! the host end comes up after that. Inside the jail: `promote_secondaries`, addresses
+//! (IPv6 `nodad`) and up, in one batch. Observe ignores dynamic addresses (DHCP leases, SLAAC) on
 //! a `dhcp` or `slaac` NIC: they belong to the client and the kernel.
 
 use jailnet_model::net::Mac;
@@ -73,8 +74,8 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
         peer_netns: jconn.fd.as_ref(),
         ..VethSpec::new(host_name, name.as_str())
     };
-    // Host side: create + tag + isolate + up, one datagram. The name was checked
-    // free above, so the requests after the create address the new link.
+    // Host side: create + tag + isolate, one datagram. The name was checked free
+    // above, so the requests after the create address the new link.
     let mut reqs = vec![
         Request::create_veth(&spec)?,
         Request::set_alias(LinkRef::Name(host_name), alias),
@@ -85,17 +86,32 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
     // The host end carries no address: no IPv6 link-local, so no DAD/MLD/RS
     // flooded to every port of the switch (O(N) work per new NIC otherwise).
     reqs.push(Request::set_no_ipv6_autoconf(LinkRef::Name(host_name)));
-    reqs.push(Request::set_up(LinkRef::Name(host_name), true));
     let mut results = host.nl.execute_batch(reqs).into_iter();
     results.next().unwrap_or(Ok(()))?;
     let host_done = first_error(results.collect());
-    // Jail side: router advertisements accepted or not, then addresses + up, one
+    // Router advertisements: a SLAAC NIC accepts them (inside the jail); every other
+    // NIC never sees one (a filter on its host end, joined before that end comes up,
+    // in the datagram that brings it up). Then the jail side: addresses + up, one
     // datagram.
     let jail_done = host_done.and_then(|()| {
-        if let Some(fd) = &jconn.fd {
-            super::slaac::configure(fd, name.as_str(), *slaac)?;
+        let jail_end = jconn
+            .nl
+            .link(LinkRef::Name(name.as_str()))?
+            .ok_or_else(|| Error::NoSuchLink(name.to_string()))?;
+        let index = jail_end.index;
+        if *slaac {
+            if let Some(fd) = &jconn.fd {
+                super::slaac::accept(fd, name.as_str())?;
+            }
+            host.nl.set_up(LinkRef::Name(host_name), true)?;
+        } else {
+            // The jail end's `IFLA_LINK` is its peer: the host end.
+            let host_index = match jail_end.link {
+                Some(i) => i,
+                None => host.nl.index_of(LinkRef::Name(host_name))?,
+            };
+            super::slaac::filter_and_up(&mut host.nl, host_index)?;
         }
-        let index = jconn.nl.index_of(LinkRef::Name(name.as_str()))?;
         // A secondary IPv4 address survives the removal of the primary (an in-place
         // address change keeps the jail's routes).
         let mut reqs = vec![Request::set_promote_secondaries(index.into())];
@@ -248,14 +264,18 @@ pub(super) fn commands(b: &LinuxBackend, change: &Change) -> Vec<String> {
                         .to_string(),
                 );
             }
-            for r in [
-                Request::set_no_ipv6_autoconf(LinkRef::Name(h)),
-                Request::set_up(LinkRef::Name(h), true),
-            ] {
-                out.push(r.describe().to_string());
-            }
+            out.push(
+                Request::set_no_ipv6_autoconf(LinkRef::Name(h))
+                    .describe()
+                    .to_string(),
+            );
             let inside = format!("{name} in netns {ns}");
-            out.push(super::slaac::describe(name.as_str(), &ns, *slaac));
+            out.extend(super::slaac::describe(h, name.as_str(), &ns, *slaac));
+            out.push(
+                Request::set_up(LinkRef::Name(h), true)
+                    .describe()
+                    .to_string(),
+            );
             out.push(format!("set link {inside} promote_secondaries 1"));
             out.extend(address_delta_lines(&inside, &[], addrs));
             if !wants_ipv6(addrs, *slaac, *dhcp) {

@@ -1,33 +1,74 @@
-//! IPv6 router advertisements inside a jail: a `slaac` NIC accepts them and
-//! configures an address from the advertised prefix (`accept_ra=1`,
-//! `autoconf=1`; forwarding is off in a jail namespace, so the kernel honours
-//! them); every other NIC ignores them (`0`, `0`), so a switch that advertises for
-//! one jail gives no other jail an address nobody asked for. Set before the link
-//! comes up, in one trip into the namespace.
+//! IPv6 router advertisements and jail NICs: a `slaac` NIC accepts them and configures
+//! an address from the advertised prefix (`accept_ra=1`, `autoconf=1` inside the jail,
+//! set before the link comes up; forwarding is off in a jail namespace, so the kernel
+//! honours them). Every other NIC never receives one: a filter on its host end (the
+//! bridge port) drops advertisements leaving the switch towards it — the switch's own
+//! (dnsmasq advertising for a SLAAC jail) and any other jail's — so it gets no address or
+//! default route nobody asked for. The filter is one netlink request per NIC in the
+//! host's namespace (a qdisc joining a shared block with the filter) and goes with the
+//! NIC; the sysctls would be a `/proc/sys` walk per NIC, whose cost grows with the
+//! number of namespaces.
 
-use std::io;
-
+use crate::conn::{Netlink, Request};
 use crate::error::{Error, Result};
 use crate::netns::NsFd;
+use crate::ra_filter;
 use crate::sysctl;
+use crate::types::LinkRef;
 
-/// Set `accept_ra` and `autoconf` of jail interface `nic` for `slaac`.
-pub(super) fn configure(ns: &NsFd, nic: &str, slaac: bool) -> Result<()> {
-    let value = if slaac { "1" } else { "0" };
+/// Let jail interface `nic` (inside `ns`) take router advertisements and autoconfigure.
+pub(super) fn accept(ns: &NsFd, nic: &str) -> Result<()> {
     let dir = format!("net/ipv6/conf/{nic}");
-    let done =
-        ns.run(|| sysctl::write_under(&dir, &[("accept_ra", value), ("autoconf", value)]))?;
-    match done {
-        // No IPv6 in this kernel: nothing to accept or ignore.
-        Err(Error::Io { source, .. }) if !slaac && source.kind() == io::ErrorKind::NotFound => {
-            Ok(())
-        }
-        other => other,
-    }
+    ns.run(|| sysctl::write_under(&dir, &[("accept_ra", "1"), ("autoconf", "1")]))?
 }
 
-/// The `commands` line for [`configure`].
-pub(super) fn describe(nic: &str, ns: &str, slaac: bool) -> String {
-    let v = u8::from(slaac);
-    format!("write sysctl net.ipv6.conf.{nic}.accept_ra = {v}, autoconf = {v} in netns {ns}")
+/// Drop router advertisements leaving host link `index` (a NIC's host end, still
+/// down), then bring it up; one datagram. The link joins the shared block, which gets
+/// the filter if it has none yet. Joined while down: grafting a qdisc on a link that is
+/// up waits for an RCU grace period to deactivate its queues first.
+pub(super) fn filter_and_up(host: &mut Netlink, index: u32) -> Result<()> {
+    let reqs = vec![
+        Request::join_ra_block(index),
+        Request::add_ra_drop(),
+        Request::set_up(LinkRef::Index(index), true),
+    ];
+    let mut done = host.execute_batch(reqs).into_iter();
+    let mut next = || done.next().unwrap_or(Ok(()));
+    let (joined, filter, up) = (next(), next(), next());
+    let filter = filter.or_else(|e| match e.is_exists() {
+        true => Ok(()),
+        false => Err(e),
+    });
+    joined.and(filter).map_err(|e| match e.errno() {
+        Some(libc::ENOENT | libc::EOPNOTSUPP) => Error::Invalid {
+            op: format!("keep router advertisements from link #{index}"),
+            reason: format!("{e}; {HINT}"),
+        },
+        _ => e,
+    })?;
+    up
+}
+
+/// What a kernel without the filter's parts needs.
+const HINT: &str = "keeping router advertisements from a NIC that does not use SLAAC needs \
+                    the kernel's clsact qdisc and BPF classifier (CONFIG_NET_SCH_INGRESS, \
+                    CONFIG_NET_CLS_BPF; modules sch_ingress, cls_bpf)";
+
+/// The `commands` lines for one NIC: host end `host`, jail end `nic` in `ns`.
+pub(super) fn describe(host: &str, nic: &str, ns: &str, slaac: bool) -> Vec<String> {
+    if slaac {
+        return vec![format!(
+            "write sysctl net.ipv6.conf.{nic}.accept_ra = 1, autoconf = 1 in netns {ns}"
+        )];
+    }
+    vec![
+        format!(
+            "add qdisc clsact egress_block {} to link {host}",
+            ra_filter::BLOCK
+        ),
+        format!(
+            "add filter (drop router advertisements) to block {} unless there",
+            ra_filter::BLOCK
+        ),
+    ]
 }

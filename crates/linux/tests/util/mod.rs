@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod frames;
 pub mod pipeline;
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -107,4 +108,49 @@ pub fn delete_sandbox_host(host: &str) {
         let _ = Netns::delete(&ns);
     }
     let _ = Netns::delete(host);
+}
+
+/// The dnsmasq and dhclient processes whose command line names `dir` (the run directory
+/// of a test's backend): (pid, command line).
+pub fn daemons_under(dir: &std::path::Path) -> Vec<(i32, String)> {
+    let dir = dir.display().to_string();
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(raw) = std::fs::read(e.path().join("cmdline")) else {
+            continue;
+        };
+        let cmd = String::from_utf8_lossy(&raw).replace('\0', " ");
+        let prog = cmd
+            .split(' ')
+            .next()
+            .unwrap_or("")
+            .rsplit('/')
+            .next()
+            .unwrap_or("");
+        if matches!(prog, "dnsmasq" | "dhclient") && cmd.contains(&dir) {
+            out.push((pid, cmd.trim().to_string()));
+        }
+    }
+    out
+}
+
+/// Kill (SIGKILL) what [`daemons_under`] finds: cleanup after a failed test.
+pub fn kill_daemons_under(dir: &std::path::Path) {
+    for (pid, cmd) in daemons_under(dir) {
+        eprintln!("cleanup: kill {pid} ({cmd})");
+        // SAFETY: plain kill of a process the test started.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+}
+
+/// Whether program `prog` is on `PATH` (or in /usr/sbin, /sbin).
+pub fn installed(prog: &str) -> bool {
+    std::env::var("PATH")
+        .unwrap_or_default()
+        .split(':')
+        .chain(["/usr/sbin", "/sbin"])
+        .any(|d| std::path::Path::new(d).join(prog).exists())
 }
