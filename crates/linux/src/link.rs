@@ -497,7 +497,10 @@ impl Netlink {
     /// One link by name or index; `Ok(None)` if there is no such link.
     pub fn link(&mut self, link: LinkRef<'_>) -> Result<Option<Link>> {
         let op = format!("get link {link}");
-        match self.get_one(RouteNetlinkMessage::GetLink(link_message(link)), &op) {
+        let mut msg = link_message(link);
+        msg.attributes
+            .push(LinkAttribute::ExtMask(vec![LinkExtentMask::SkipStats]));
+        match self.get_one(RouteNetlinkMessage::GetLink(msg), &op) {
             Ok(RouteNetlinkMessage::NewLink(l)) => Ok(Some(Link::from_message(&l))),
             Ok(_) => Err(Error::Decode {
                 op,
