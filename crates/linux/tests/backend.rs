@@ -370,6 +370,54 @@ fn two_vnet_jails_talk_then_down_leaves_the_host_as_before() {
 }
 
 #[test]
+fn the_gateway_keeps_its_mac_while_jails_come_and_go() {
+    let Some(env) = Env::new("gateway_mac") else {
+        return;
+    };
+    let mut b = env.backend();
+    let mut state = State::default();
+    let bridge_mac = |env: &Env| {
+        let links = env.host_netlink().links().unwrap();
+        links
+            .into_iter()
+            .find(|l| l.name == "jlan")
+            .and_then(|l| l.mac)
+    };
+    let jails = |n: u32| {
+        let mut text = TWO.split("[jail.a]").next().unwrap().to_string();
+        for i in 1..=n {
+            text.push_str(&format!(
+                "[jail.g{i}]\n[[jail.g{i}.nic]]\nswitch = \"lan\"\nip4 = [\"10.1.1.{}/24\"]\n",
+                10 + i
+            ));
+        }
+        text
+    };
+    up(&mut b, &jails(0), &mut state);
+    let first = bridge_mac(&env).expect("the bridge has a MAC");
+    // Ports with their own (random) MACs join and leave: a bridge left to itself would
+    // take the lowest of them.
+    let ports: Vec<_> = (1..=6)
+        .map(|n| {
+            up(&mut b, &jails(n), &mut state);
+            bridge_mac(&env)
+        })
+        .collect();
+    up(&mut b, &jails(2), &mut state);
+    up(&mut b, &jails(0), &mut state);
+    assert!(
+        ports.iter().all(|m| *m == Some(first)),
+        "{first} then {ports:?}"
+    );
+    assert_eq!(bridge_mac(&env), Some(first));
+    // The same MAC after the switch is made anew.
+    down(&mut b, &mut state);
+    up(&mut b, &jails(1), &mut state);
+    assert_eq!(bridge_mac(&env), Some(first));
+    down(&mut b, &mut state);
+}
+
+#[test]
 fn private_switch_blocks_jails_but_not_the_gateway_and_taps_are_private() {
     let Some(env) = Env::new("private_switch") else {
         return;

@@ -331,7 +331,7 @@ impl Backend for LinuxBackend {
         };
         match r {
             Resource::Sysctl { .. } => sysctl::commands(self, change),
-            Resource::Switch { .. } => switch::commands(change),
+            Resource::Switch { .. } => switch::commands(self, change),
             Resource::Vlan { ifname, parent, tag } => match change.op {
                 Op::Delete => vec![format!("delete link {ifname}")],
                 _ => vec![format!(

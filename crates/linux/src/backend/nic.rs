@@ -4,8 +4,8 @@
 //! private switch and no IPv6 link-local. Router advertisements: accepted inside the
 //! jail for a `slaac` NIC, filtered out on the host end for every other (see `slaac`);
 //! the host end comes up after that. Inside the jail: `promote_secondaries`, addresses
-//! (IPv6 `nodad`) and up, in one batch. Observe ignores dynamic addresses (DHCP leases, SLAAC) on
-//! a `dhcp` or `slaac` NIC: they belong to the client and the kernel.
+//! (IPv6 `nodad`) and up, in one batch. Observe ignores dynamic addresses (DHCP leases,
+//! SLAAC) on a `dhcp` or `slaac` NIC: they belong to the client and the kernel.
 
 use jailnet_model::net::Mac;
 use jailnet_plan::{Change, Op, Resource};

@@ -1,6 +1,8 @@
-//! Switches: a bridge named `ifname` with its host addresses, MTU and tag, up.
+//! Switches: a bridge named `ifname` with a fixed MAC (see [`bridge_mac`]), its host
+//! addresses, MTU and tag, up.
 //! `SwitchImpl::Netgraph` is a bridge too on Linux.
 
+use jailnet_model::alloc::fnv1a;
 use jailnet_plan::{Change, Op, Resource};
 
 use super::observe::HostView;
@@ -9,7 +11,7 @@ use super::{create_host_link, ensure_free, is_link_local, observed_mtu, order_li
 use crate::bridge::BridgeSpec;
 use crate::conn::Request;
 use crate::error::Result;
-use crate::types::LinkRef;
+use crate::types::{LinkRef, MacAddr};
 
 pub(super) fn apply(b: &mut LinuxBackend, change: &Change) -> Result<()> {
     match (change.op, &change.before, &change.after) {
@@ -35,11 +37,42 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
     ensure_free(b, "bridge", name)?;
     let spec = BridgeSpec {
         mtu: *mtu,
+        mac: Some(bridge_mac(b.opts.host_netns.as_deref(), name)),
         ..BridgeSpec::new(name)
     };
     create_host_link(b, name, Request::create_bridge(&spec)?, alias, |index| {
         address_delta(index, &[], addrs)
     })
+}
+
+/// The MAC a bridge jailnet makes is given: a stable, locally administered address
+/// from this machine's name, the host namespace and the bridge's name. A Linux bridge
+/// left to itself takes the lowest MAC of its ports, so the gateway's MAC would change
+/// whenever a jail with a lower one started or stopped (and every jail's neighbour entry
+/// for the gateway would go stale, cutting it off for up to the reachable time); it would
+/// also rescan every port for that minimum on each new one.
+pub(super) fn bridge_mac(host_netns: Option<&str>, ifname: &str) -> MacAddr {
+    let mut node = [0u8; 256];
+    // SAFETY: `node` is writable for its length; gethostname NUL-terminates within it
+    // or returns an error.
+    let ok = unsafe { libc::gethostname(node.as_mut_ptr().cast(), node.len()) } == 0;
+    let end = node.iter().position(|c| *c == 0).unwrap_or(0);
+    let host = if ok { &node[..end] } else { &[] };
+    let mut key = b"jailnet bridge\0".to_vec();
+    key.extend_from_slice(host);
+    key.push(0);
+    key.extend_from_slice(host_netns.unwrap_or("").as_bytes());
+    key.push(0);
+    key.extend_from_slice(ifname.as_bytes());
+    let h = fnv1a(&key).to_be_bytes();
+    MacAddr([
+        (h[0] & 0xfc) | 0x02,
+        h[1],
+        h[2],
+        h[3],
+        h[4],
+        h[5] ^ h[6] ^ h[7],
+    ])
 }
 
 fn update(b: &mut LinuxBackend, before: &Resource, after: &Resource) -> Result<()> {
@@ -99,7 +132,7 @@ pub(super) fn observe(want: &Resource, host: &HostView) -> Option<Resource> {
     })
 }
 
-pub(super) fn commands(change: &Change) -> Vec<String> {
+pub(super) fn commands(b: &LinuxBackend, change: &Change) -> Vec<String> {
     match (change.op, &change.before, &change.after) {
         (
             Op::Create,
@@ -109,9 +142,10 @@ pub(super) fn commands(change: &Change) -> Vec<String> {
             }),
         ) => {
             let n = ifname.as_str();
+            let mac = bridge_mac(b.opts.host_netns.as_deref(), n);
             let mut out = vec![match mtu {
-                Some(m) => format!("create bridge {n} mtu {m}"),
-                None => format!("create bridge {n}"),
+                Some(m) => format!("create bridge {n} mtu {m} address {mac}"),
+                None => format!("create bridge {n} address {mac}"),
             }];
             out.push(
                 Request::set_alias(LinkRef::Name(n), &tag(&change.id))
