@@ -20,7 +20,8 @@
 //!   up/down, MTU, MAC, alias, master, bridge-port `isolated`, rename, move to a
 //!   netns), [`veth`] (peer born in another namespace), [`bridge`], [`vxlan`],
 //!   [`tap`] (ioctl-based: netlink cannot create tun/tap), [`address`], [`route`],
-//!   [`fdb`], [`ra_filter`] (a tc filter keeping router advertisements from a link).
+//!   [`fdb`], [`ra_filter`] (a tc filter keeping router advertisements from a link),
+//!   [`settings`] (several settings of one link in one request).
 //! - [`sysctl`]: `/proc/sys` reads and writes, optionally inside a namespace.
 //! - [`backend`]: [`LinuxBackend`], jailnet's plan `Backend` on top of all the
 //!   above: namespaces for VNET jails, bridges, veths, taps, vxlan, routes,
@@ -44,6 +45,7 @@ pub mod nft;
 pub mod nftables;
 pub mod ra_filter;
 pub mod route;
+pub mod settings;
 pub mod sysctl;
 pub mod tap;
 pub mod types;
@@ -59,6 +61,7 @@ pub use fdb::FdbEntry;
 pub use link::{Link, VxlanInfo};
 pub use netns::{Netns, NsFd, NETNS_RUN_DIR};
 pub use route::{Route, TABLE_MAIN};
+pub use settings::LinkSettings;
 pub use tap::{create_tap, create_tap_in};
 pub use types::{check_ifname, LinkRef, MacAddr, IFNAME_MAX};
 pub use veth::VethSpec;

@@ -6,15 +6,15 @@ use std::net::IpAddr;
 use netlink_packet_core::{DefaultNla, NLM_F_CREATE, NLM_F_EXCL};
 use netlink_packet_core::{NlasIterator, ParseableParametrized};
 use netlink_packet_route::link::{
-    AfSpecInet, AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InetDevConf, InfoBridgePort, InfoData,
-    InfoPortData, InfoPortKind, InfoVxlan, LinkAttribute, LinkExtentMask, LinkFlags, LinkInfo,
-    LinkMessage, LinkProtoInfoBridge,
+    InfoBridgePort, InfoData, InfoPortData, InfoPortKind, InfoVxlan, LinkAttribute, LinkExtentMask,
+    LinkFlags, LinkInfo, LinkMessage, LinkProtoInfoBridge,
 };
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 
 use crate::conn::{Netlink, Request};
 use crate::error::{Error, Result};
 use crate::netns::NsFd;
+use crate::settings::LinkSettings;
 use crate::types::{check_ifname, LinkRef, MacAddr};
 
 /// `IFLA_BRPORT_ISOLATED` inside `IFLA_PROTINFO` (AF_BRIDGE).
@@ -354,34 +354,22 @@ impl<'a> Request<'a> {
     /// router solicitation either: a bridge port that carries no address (and a
     /// jail end without IPv6) stays silent instead of flooding every other port.
     pub fn set_no_ipv6_autoconf(link: LinkRef<'_>) -> Request<'a> {
-        let mut msg = link_message(link);
-        msg.attributes
-            .push(LinkAttribute::AfSpecUnspec(vec![AfSpecUnspec::Inet6(
-                vec![AfSpecInet6::AddrGenMode(In6AddrGenMode::None)],
-            )]));
-        Request::new(
-            RouteNetlinkMessage::SetLink(msg),
-            0,
-            format!("set link {link} addrgenmode none"),
-        )
+        let no_autoconf = LinkSettings {
+            no_ipv6_autoconf: true,
+            ..LinkSettings::default()
+        };
+        Request::configure_link(link, &no_autoconf)
     }
 
     /// `promote_secondaries` on `link` (IPv4 devconf, through `IFLA_AF_SPEC`: no
     /// `/proc/sys` walk): removing its primary address keeps the secondaries, so an
     /// address change in place keeps the routes that use them.
     pub fn set_promote_secondaries(link: LinkRef<'_>) -> Request<'a> {
-        let mut msg = link_message(link);
-        let mut conf = InetDevConf::default();
-        conf.promote_secondaries = 1;
-        msg.attributes
-            .push(LinkAttribute::AfSpecUnspec(vec![AfSpecUnspec::Inet(vec![
-                AfSpecInet::DevConfRequest(conf),
-            ])]));
-        Request::new(
-            RouteNetlinkMessage::SetLink(msg),
-            0,
-            format!("set link {link} promote_secondaries 1"),
-        )
+        let promote = LinkSettings {
+            promote_secondaries: true,
+            ..LinkSettings::default()
+        };
+        Request::configure_link(link, &promote)
     }
 
     /// `ip link set LINK master BRIDGE` (`None`: `nomaster`). The bridge must be
@@ -423,19 +411,11 @@ impl<'a> Request<'a> {
     /// Unlike [`Request::set_isolated`] it takes a name, so it can follow the
     /// request that creates (and enslaves) the port in one batch.
     pub fn set_port_isolated(link: LinkRef<'_>, isolated: bool) -> Request<'a> {
-        let mut msg = link_message(link);
-        msg.attributes.push(LinkAttribute::LinkInfo(vec![
-            LinkInfo::PortKind(InfoPortKind::Bridge),
-            LinkInfo::PortData(InfoPortData::BridgePort(vec![InfoBridgePort::Isolated(
-                isolated,
-            )])),
-        ]));
-        let what = if isolated { "on" } else { "off" };
-        Request::new(
-            RouteNetlinkMessage::NewLink(msg),
-            0,
-            format!("set bridge port {link} isolated {what}"),
-        )
+        let isolate = LinkSettings {
+            isolated: Some(isolated),
+            ..LinkSettings::default()
+        };
+        Request::configure_link(link, &isolate)
     }
 
     /// `ip link set ifindex N name NEW` (a rename must address the link by index).

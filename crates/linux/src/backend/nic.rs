@@ -15,6 +15,7 @@ use super::{address_delta, address_delta_lines, first_error, tag};
 use super::{is_link_local, mac_addr, model_mac, observed_mtu, order_like, LinuxBackend};
 use crate::conn::Request;
 use crate::error::{Error, Result};
+use crate::settings::LinkSettings;
 use crate::types::LinkRef;
 use crate::veth::VethSpec;
 
@@ -74,18 +75,20 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
         peer_netns: jconn.fd.as_ref(),
         ..VethSpec::new(host_name, name.as_str())
     };
-    // Host side: create + tag + isolate, one datagram. The name was checked free
-    // above, so the requests after the create address the new link.
-    let mut reqs = vec![
+    // Host side: create, then tag + isolate + no IPv6 in one request; one datagram.
+    // The name was checked free above, so the second request addresses the new link.
+    // The host end carries no address: no IPv6 link-local, so no DAD/MLD/RS flooded
+    // to every port of the switch (O(N) work per new NIC otherwise).
+    let port = LinkSettings {
+        alias: Some(alias),
+        isolated: private.then_some(true),
+        no_ipv6_autoconf: true,
+        ..LinkSettings::default()
+    };
+    let reqs = vec![
         Request::create_veth(&spec)?,
-        Request::set_alias(LinkRef::Name(host_name), alias),
+        Request::configure_link(LinkRef::Name(host_name), &port),
     ];
-    if *private {
-        reqs.push(Request::set_port_isolated(LinkRef::Name(host_name), true));
-    }
-    // The host end carries no address: no IPv6 link-local, so no DAD/MLD/RS
-    // flooded to every port of the switch (O(N) work per new NIC otherwise).
-    reqs.push(Request::set_no_ipv6_autoconf(LinkRef::Name(host_name)));
     let mut results = host.nl.execute_batch(reqs).into_iter();
     results.next().unwrap_or(Ok(()))?;
     let host_done = first_error(results.collect());
@@ -113,12 +116,15 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
             super::slaac::filter_and_up(&mut host.nl, host_index)?;
         }
         // A secondary IPv4 address survives the removal of the primary (an in-place
-        // address change keeps the jail's routes).
-        let mut reqs = vec![Request::set_promote_secondaries(index.into())];
+        // address change keeps the jail's routes). No IPv6 link-local unless wanted,
+        // set before the link comes up.
+        let inside = LinkSettings {
+            promote_secondaries: true,
+            no_ipv6_autoconf: !wants_ipv6(addrs, *slaac, *dhcp),
+            ..LinkSettings::default()
+        };
+        let mut reqs = vec![Request::configure_link(index.into(), &inside)];
         reqs.extend(address_delta(index, &[], addrs)?);
-        if !wants_ipv6(addrs, *slaac, *dhcp) {
-            reqs.push(Request::set_no_ipv6_autoconf(index.into()));
-        }
         reqs.push(Request::set_up(index.into(), true));
         first_error(jconn.nl.execute_batch(reqs))
     });
@@ -252,35 +258,33 @@ pub(super) fn commands(b: &LinuxBackend, change: &Change) -> Vec<String> {
             let mut out = vec![format!(
                 "create veth {h}{m} master {switch} (peer {name} address {mac} in netns {ns})"
             )];
+            let alias = tag(&change.id);
+            let port = LinkSettings {
+                alias: Some(&alias),
+                isolated: private.then_some(true),
+                no_ipv6_autoconf: true,
+                ..LinkSettings::default()
+            };
             out.push(
-                Request::set_alias(LinkRef::Name(h), &tag(&change.id))
+                Request::configure_link(LinkRef::Name(h), &port)
                     .describe()
                     .to_string(),
             );
-            if *private {
-                out.push(
-                    Request::set_port_isolated(LinkRef::Name(h), true)
-                        .describe()
-                        .to_string(),
-                );
-            }
-            out.push(
-                Request::set_no_ipv6_autoconf(LinkRef::Name(h))
-                    .describe()
-                    .to_string(),
-            );
-            let inside = format!("{name} in netns {ns}");
             out.extend(super::slaac::describe(h, name.as_str(), &ns, *slaac));
             out.push(
                 Request::set_up(LinkRef::Name(h), true)
                     .describe()
                     .to_string(),
             );
-            out.push(format!("set link {inside} promote_secondaries 1"));
+            let inside = LinkSettings {
+                promote_secondaries: true,
+                no_ipv6_autoconf: !wants_ipv6(addrs, *slaac, *dhcp),
+                ..LinkSettings::default()
+            };
+            let describe = Request::configure_link(LinkRef::Name(name.as_str()), &inside);
+            out.push(format!("{} in netns {ns}", describe.describe()));
+            let inside = format!("{name} in netns {ns}");
             out.extend(address_delta_lines(&inside, &[], addrs));
-            if !wants_ipv6(addrs, *slaac, *dhcp) {
-                out.push(format!("set link {inside} addrgenmode none"));
-            }
             out.push(format!("set link {inside} up"));
             out
         }
