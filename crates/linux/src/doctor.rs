@@ -15,6 +15,8 @@ pub struct Needs {
     pub routing_v6: bool,
     pub vlan: bool,
     pub bridges: usize,
+    /// A jail NIC without SLAAC: its host end filters router advertisements (tc).
+    pub ra_filter: bool,
 }
 
 impl Needs {
@@ -24,6 +26,7 @@ impl Needs {
             match r {
                 Resource::Firewall { .. } | Resource::Guard { .. } => n.firewall = true,
                 Resource::Vlan { .. } => n.vlan = true,
+                Resource::Nic { slaac: false, .. } => n.ra_filter = true,
                 Resource::Switch { addrs, .. } => {
                     n.bridges += 1;
                     n.routing_v4 |= addrs.iter().any(|a| a.is_v4());
@@ -118,6 +121,13 @@ pub fn doctor(opts: &LinuxOptions, needs: &Needs) -> Vec<Finding> {
             _ => Finding::ok("br_netfilter does not filter bridged frames", "off or not loaded"),
         });
     }
+    if needs.ra_filter {
+        let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+        let path = format!("/boot/config-{}", release.trim());
+        if let Ok(config) = std::fs::read_to_string(&path) {
+            out.push(tc_finding(&path, &config));
+        }
+    }
     if needs.vlan {
         let has = std::path::Path::new("/proc/net/vlan").exists()
             || std::path::Path::new("/sys/module/8021q").exists();
@@ -132,6 +142,30 @@ pub fn doctor(opts: &LinuxOptions, needs: &Needs) -> Vec<Finding> {
         });
     }
     out
+}
+
+/// Whether kernel config `config` (read from `path`) has what the router-advertisement
+/// filter on NIC host ends needs: the clsact qdisc and the BPF classifier.
+fn tc_finding(path: &str, config: &str) -> Finding {
+    let what = "tc clsact and BPF classifier (router advertisements kept from NICs)";
+    let missing: Vec<&str> = ["CONFIG_NET_SCH_INGRESS", "CONFIG_NET_CLS_BPF"]
+        .into_iter()
+        .filter(|k| {
+            !config
+                .lines()
+                .any(|l| l == format!("{k}=y") || l == format!("{k}=m"))
+        })
+        .collect();
+    if missing.is_empty() {
+        Finding::ok(what, format!("{path}: built or modules"))
+    } else {
+        Finding::fail(
+            what,
+            format!("{path} lacks {}", missing.join(", ")),
+            "a kernel with CONFIG_NET_SCH_INGRESS and CONFIG_NET_CLS_BPF (Debian's has both), \
+             or ip6 = [\"slaac\"] on every NIC",
+        )
+    }
 }
 
 /// Base chains of other tables whose drop policy would shadow jailnet's accepts.
@@ -171,5 +205,25 @@ fn shadowing_tables(opts: &LinuxOptions) -> Vec<Finding> {
             format!("drop policy in {}", found.join(", ")),
             "accept jailnet's subnets there too, e.g. nft add rule FAMILY TABLE CHAIN ip saddr SUBNET accept (jailnet never edits other tables)",
         )]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jailnet_plan::doctor::Status;
+
+    #[test]
+    fn the_tc_check_wants_both_options_built_in_or_as_modules() {
+        let ok =
+            "CONFIG_NET_SCH_INGRESS=m\n# CONFIG_NET_CLS_U32 is not set\nCONFIG_NET_CLS_BPF=y\n";
+        assert_eq!(tc_finding("/boot/c", ok).status, Status::Ok);
+        let missing = tc_finding(
+            "/boot/c",
+            "CONFIG_NET_SCH_INGRESS=y\n# CONFIG_NET_CLS_BPF is not set\n",
+        );
+        assert_eq!(missing.status, Status::Fail);
+        assert!(missing.detail.contains("CONFIG_NET_CLS_BPF"), "{missing:?}");
+        assert!(!missing.detail.contains("INGRESS"), "{missing:?}");
     }
 }
