@@ -6,8 +6,8 @@ use std::net::IpAddr;
 use netlink_packet_core::{DefaultNla, NLM_F_CREATE, NLM_F_EXCL};
 use netlink_packet_core::{NlasIterator, ParseableParametrized};
 use netlink_packet_route::link::{
-    InfoBridgePort, InfoData, InfoPortData, InfoPortKind, InfoVxlan, LinkAttribute, LinkExtentMask,
-    LinkFlags, LinkInfo, LinkMessage, LinkProtoInfoBridge,
+    InfoBridgePort, InfoData, InfoKind, InfoPortData, InfoPortKind, InfoVxlan, LinkAttribute,
+    LinkExtentMask, LinkFlags, LinkInfo, LinkMessage, LinkProtoInfoBridge,
 };
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 
@@ -470,6 +470,23 @@ impl Netlink {
         self.dump_with(
             RouteNetlinkMessage::GetLink(msg),
             "dump links",
+            Link::from_raw,
+        )
+    }
+
+    /// The veths in this namespace: a dump the kernel filters by kind before it fills
+    /// anything in (a jail's `lo` is left out: 12-16 % of a no-op `up` of 1000 jails).
+    pub fn veths(&mut self) -> Result<Vec<Link>> {
+        let mut msg = LinkMessage::default();
+        msg.attributes
+            .push(LinkAttribute::ExtMask(vec![LinkExtentMask::SkipStats]));
+        msg.attributes
+            .push(LinkAttribute::LinkInfo(vec![LinkInfo::Kind(
+                InfoKind::Veth,
+            )]));
+        self.dump_with(
+            RouteNetlinkMessage::GetLink(msg),
+            "dump veths",
             Link::from_raw,
         )
     }

@@ -138,7 +138,7 @@ pub(super) fn observe(b: &mut LinuxBackend, scope: &[&Resource]) -> Result<Obser
         hv.fdb = b.host()?.nl.fdb()?;
     }
 
-    // Jail namespaces: one connection each, links + addresses, routes when asked.
+    // Jail namespaces: one connection each, veths + addresses, routes when asked.
     let mut want_jails: HashMap<String, bool> = HashMap::new();
     for r in scope {
         match r {
@@ -163,7 +163,8 @@ pub(super) fn observe(b: &mut LinuxBackend, scope: &[&Resource]) -> Result<Obser
         let Some(conn) = b.jail_if_exists(&j)? else {
             continue;
         };
-        let mut v = NsView::new(conn.nl.links()?, conn.nl.addresses()?);
+        // A jail's NICs are veths: nothing else there is read.
+        let mut v = NsView::new(conn.nl.veths()?, conn.nl.addresses()?);
         if routes {
             v.routes = conn.nl.routes()?;
         }
