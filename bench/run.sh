@@ -96,7 +96,7 @@ rm -f "$OUT/results.raw"
 cleanup; mkdir -p "$ST"; ip netns add $HOST; config 1000 > "$ST/jailnet.toml"
 jn up > /dev/null
 if command -v hyperfine > /dev/null; then
-  hyperfine -N -w 2 -r 10 --export-json "$OUT/noop.json" \
+  hyperfine -N -w 3 -r 30 --export-json "$OUT/noop.json" \
     "$J --backend linux --host-netns $HOST --state-dir $ST -c $ST/jailnet.toml up" | tee "$OUT/noop.txt"
 else
   for r in 1 2 3 4 5; do s=$(now); jn up > /dev/null; e=$(now); awk -v s="$s" -v e="$e" 'BEGIN{printf "noop up: %.1f ms\n", (e-s)*1000}'; done | tee "$OUT/noop.txt"
