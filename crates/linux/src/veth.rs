@@ -26,6 +26,9 @@ pub struct VethSpec<'a> {
     pub peer_name: &'a str,
     pub peer_mac: Option<MacAddr>,
     pub peer_netns: Option<&'a NsFd>,
+    /// The interface index both ends ask for (each in its own namespace); the kernel
+    /// refuses the request (`EEXIST` or `EBUSY`) if either is taken. `None`: it picks.
+    pub index: Option<u32>,
 }
 
 impl<'a> VethSpec<'a> {
@@ -39,13 +42,14 @@ impl<'a> VethSpec<'a> {
             peer_name,
             peer_mac: None,
             peer_netns: None,
+            index: None,
         }
     }
 }
 
 impl<'a> Request<'a> {
-    /// `ip link add NAME [address MAC] [mtu N] [master BR] type veth peer name
-    /// PEER [address MAC] [netns NS]` — one `RTM_NEWLINK`.
+    /// `ip link add NAME [index I] [address MAC] [mtu N] [master BR] type veth peer
+    /// name PEER [index I] [address MAC] [netns NS]` — one `RTM_NEWLINK`.
     pub fn create_veth(spec: &VethSpec<'a>) -> Result<Request<'a>> {
         check_ifname(spec.name)?;
         check_ifname(spec.peer_name)?;
@@ -66,6 +70,9 @@ impl<'a> Request<'a> {
         // (`synchronize_rcu_expedited`) per end.
         let queues = [LinkAttribute::NumTxQueues(1), LinkAttribute::NumRxQueues(1)];
         peer.attributes.extend(queues.clone());
+        if let Some(i) = spec.index {
+            peer.header.index = i;
+        }
         let mut msg = new_link_message(
             spec.name,
             spec.mtu,
@@ -76,6 +83,9 @@ impl<'a> Request<'a> {
             ],
         );
         msg.attributes.extend(queues);
+        if let Some(i) = spec.index {
+            msg.header.index = i;
+        }
         if let Some(m) = spec.master {
             msg.attributes.push(LinkAttribute::Controller(m));
         }

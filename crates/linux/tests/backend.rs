@@ -418,6 +418,52 @@ fn the_gateway_keeps_its_mac_while_jails_come_and_go() {
 }
 
 #[test]
+fn a_nic_is_made_also_when_the_interface_index_jailnet_picks_is_taken() {
+    let Some(env) = Env::new("index_taken") else {
+        return;
+    };
+    // Jail `busy` exists already and holds interface indexes 2 to 41 (veths whose peers
+    // are in a throwaway namespace): whatever index jailnet asks for its NIC, the kernel
+    // refuses it there.
+    let mut sandbox = util::Sandbox::new("index_taken").unwrap();
+    let far = sandbox.ns();
+    let busy = Netns::create(&env.jail_ns("busy")).unwrap();
+    let mut nl = Netlink::open_in(&busy.fd().unwrap()).unwrap();
+    for i in 2..42u32 {
+        let (a, z) = (format!("x{i}"), format!("y{i}"));
+        nl.create_veth(&jailnet_linux::VethSpec {
+            index: Some(i),
+            peer_netns: Some(&far.fd),
+            ..jailnet_linux::VethSpec::new(&a, &z)
+        })
+        .unwrap();
+        let x = nl.link(jailnet_linux::LinkRef::Name(&a)).unwrap().unwrap();
+        assert_eq!(x.index, i);
+    }
+    let text = TWO
+        .replace("[jail.a]", "[jail.busy]")
+        .replace("jail.a.nic", "jail.busy.nic");
+    let mut b = env.backend();
+    let mut state = State::default();
+    up(&mut b, &text, &mut state);
+    assert!(ping(&env.jail_ns("busy"), "10.1.1.1"), "busy -> gateway");
+    assert!(ping(&env.jail_ns("b"), "10.1.1.1"), "b -> gateway");
+    // Both ends of b's NIC have the index jailnet picked; busy's had to take the kernel's.
+    let host = env.host_netlink().links().unwrap();
+    let host_end = |n: &str| host.iter().find(|l| l.name == n).unwrap().index;
+    let jail_end = |ns: &str| {
+        let links = Netlink::open_in(&Netns::open(ns).unwrap().fd().unwrap())
+            .unwrap()
+            .links()
+            .unwrap();
+        links.into_iter().find(|l| l.name == "vnet0").unwrap().index
+    };
+    assert_eq!(jail_end(&env.jail_ns("b")), host_end("b-vnet0"));
+    assert_ne!(jail_end(&env.jail_ns("busy")), host_end("busy-vnet0"));
+    down(&mut b, &mut state);
+}
+
+#[test]
 fn private_switch_blocks_jails_but_not_the_gateway_and_taps_are_private() {
     let Some(env) = Env::new("private_switch") else {
         return;

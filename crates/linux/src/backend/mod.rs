@@ -103,6 +103,8 @@ pub struct LinuxBackend {
     index: HashMap<String, u32>,
     /// Whether `index` holds a full dump.
     indexed: bool,
+    /// The highest host interface index known (for [`LinuxBackend::free_host_index`]).
+    top_index: u32,
     /// Firewall and guard resources that should be in tables `inet jailnet` and
     /// `bridge jailnet` (from observe, then changed by apply); written whole at commit.
     fw: std::collections::BTreeMap<ResourceId, Resource>,
@@ -145,6 +147,7 @@ impl LinuxBackend {
             jails: HashMap::new(),
             index: HashMap::new(),
             indexed: false,
+            top_index: 0,
             fw: std::collections::BTreeMap::new(),
             fw_dirty: false,
             doomed: teardown::Doomed::default(),
@@ -235,10 +238,23 @@ impl LinuxBackend {
     fn ensure_index(&mut self) -> Result<()> {
         if !self.indexed {
             let links = self.host()?.nl.links()?;
-            self.index = links.into_iter().map(|l| (l.name, l.index)).collect();
-            self.indexed = true;
+            self.set_index(&links);
         }
         Ok(())
+    }
+
+    /// Take the host's interfaces from a full dump.
+    fn set_index(&mut self, links: &[crate::link::Link]) {
+        self.index = links.iter().map(|l| (l.name.clone(), l.index)).collect();
+        self.top_index = links.iter().map(|l| l.index).max().unwrap_or(0);
+        self.indexed = true;
+    }
+
+    /// An interface index free on the host as far as jailnet knows (one past the
+    /// highest); the kernel has the last word (see `VethSpec::index`).
+    fn free_host_index(&mut self) -> Result<u32> {
+        self.ensure_index()?;
+        Ok(self.top_index.saturating_add(1))
     }
 
     /// Whether a host interface of that name exists (as far as the map knows).
@@ -261,6 +277,7 @@ impl LinuxBackend {
     /// Record a host interface jailnet just made (index unknown until asked).
     fn host_created(&mut self, name: &str, index: Option<u32>) {
         self.index.insert(name.to_string(), index.unwrap_or(0));
+        self.top_index = self.top_index.max(index.unwrap_or(0));
     }
 
     /// Record a host interface jailnet just removed.

@@ -13,7 +13,7 @@ use jailnet_plan::{Change, Op, Resource};
 use super::observe::Views;
 use super::{address_delta, address_delta_lines, first_error, tag};
 use super::{is_link_local, mac_addr, model_mac, observed_mtu, order_like, LinuxBackend};
-use crate::conn::Request;
+use crate::conn::{Netlink, Request};
 use crate::error::{Error, Result};
 use crate::settings::LinkSettings;
 use crate::types::LinkRef;
@@ -62,6 +62,7 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
     super::teardown::settle(b)?;
     super::ensure_free(b, "veth", host_name)?;
     let master = b.host_index(switch.as_str())?;
+    let chosen = b.free_host_index()?;
     b.ensure_host()?;
     b.ensure_jail(jail.as_str())?;
     let ns = b.jail_netns(jail.as_str());
@@ -75,45 +76,28 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
         peer_netns: jconn.fd.as_ref(),
         ..VethSpec::new(host_name, name.as_str())
     };
-    // Host side: create, then tag + isolate + no IPv6 in one request; one datagram.
-    // The name was checked free above, so the second request addresses the new link.
-    // The host end carries no address: no IPv6 link-local, so no DAD/MLD/RS flooded
-    // to every port of the switch (O(N) work per new NIC otherwise).
+    // The host end is tagged, isolated on a private switch, and carries no address: no
+    // IPv6 link-local, so no DAD/MLD/RS flooded to every port of the switch (O(N) work
+    // per new NIC otherwise).
     let port = LinkSettings {
         alias: Some(alias),
         isolated: private.then_some(true),
         no_ipv6_autoconf: true,
         ..LinkSettings::default()
     };
-    let reqs = vec![
-        Request::create_veth(&spec)?,
-        Request::configure_link(LinkRef::Name(host_name), &port),
-    ];
-    let mut results = host.nl.execute_batch(reqs).into_iter();
-    results.next().unwrap_or(Ok(()))?;
-    let host_done = first_error(results.collect());
     // Router advertisements: a SLAAC NIC accepts them (inside the jail); every other
-    // NIC never sees one (a filter on its host end, joined before that end comes up,
-    // in the datagram that brings it up). Then the jail side: addresses + up, one
-    // datagram.
-    let jail_done = host_done.and_then(|()| {
-        let jail_end = jconn
-            .nl
-            .link(LinkRef::Name(name.as_str()))?
-            .ok_or_else(|| Error::NoSuchLink(name.to_string()))?;
-        let index = jail_end.index;
+    // NIC never sees one (a filter on its host end, joined before that end comes up).
+    let made = match host_side_at(&mut host.nl, &spec, chosen, &port, *slaac)? {
+        Some(index) => Ok((index, index)),
+        None => host_side_looked_up(&mut host.nl, &mut jconn.nl, &spec, &port, *slaac),
+    };
+    let (host_index, index) = made?;
+    // Then the jail side: addresses + up, one datagram.
+    let jail_done = (|| {
         if *slaac {
             if let Some(fd) = &jconn.fd {
                 super::slaac::accept(fd, name.as_str())?;
             }
-            host.nl.set_up(LinkRef::Name(host_name), true)?;
-        } else {
-            // The jail end's `IFLA_LINK` is its peer: the host end.
-            let host_index = match jail_end.link {
-                Some(i) => i,
-                None => host.nl.index_of(LinkRef::Name(host_name))?,
-            };
-            super::slaac::filter_and_up(&mut host.nl, host_index)?;
         }
         // A secondary IPv4 address survives the removal of the primary (an in-place
         // address change keeps the jail's routes). No IPv6 link-local unless wanted,
@@ -127,10 +111,10 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
         reqs.extend(address_delta(index, &[], addrs)?);
         reqs.push(Request::set_up(index.into(), true));
         first_error(jconn.nl.execute_batch(reqs))
-    });
+    })();
     match jail_done {
         Ok(()) => {
-            b.host_created(host_name, None);
+            b.host_created(host_name, Some(host_index));
             Ok(())
         }
         Err(e) => {
@@ -138,6 +122,90 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
             Err(e)
         }
     }
+}
+
+/// The host side of a new NIC in one datagram, both ends asking for interface index
+/// `index`: create the pair, configure the host end (`port`), keep router advertisements
+/// from it (unless `slaac`), bring it up. The jail end's index is then `index` too, so
+/// nothing needs looking up. `Ok(None)` when the kernel refuses the index (taken on
+/// either side; nothing was made). After a later failure the pair is removed again.
+fn host_side_at(
+    host: &mut Netlink,
+    spec: &VethSpec<'_>,
+    index: u32,
+    port: &LinkSettings<'_>,
+    slaac: bool,
+) -> Result<Option<u32>> {
+    let spec = VethSpec {
+        index: Some(index),
+        ..*spec
+    };
+    let mut reqs = vec![
+        Request::create_veth(&spec)?,
+        Request::configure_link(LinkRef::Index(index), port),
+    ];
+    if !slaac {
+        reqs.extend(super::slaac::filter_requests(index));
+    }
+    reqs.push(Request::set_up(LinkRef::Index(index), true));
+    let mut done = host.execute_batch(reqs).into_iter();
+    let mut next = || done.next().unwrap_or(Ok(()));
+    match next() {
+        Err(e) if matches!(e.errno(), Some(libc::EEXIST | libc::EBUSY)) => return Ok(None),
+        other => other?,
+    }
+    let configured = next();
+    let filtered = match slaac {
+        true => Ok(()),
+        false => {
+            let (joined, filter) = (next(), next());
+            super::slaac::filtered(index, joined, filter)
+        }
+    };
+    let up = next();
+    match configured.and(filtered).and(up) {
+        Ok(()) => Ok(Some(index)),
+        Err(e) => {
+            let _ = host.delete_link(LinkRef::Index(index));
+            Err(e)
+        }
+    }
+}
+
+/// The host side of a new NIC when the kernel picks the indexes: create the pair and
+/// configure the host end (one datagram), look the jail end up (its `IFLA_LINK` is the
+/// host end), then the filter and up (one more). Returns the host and jail ends' indexes.
+fn host_side_looked_up(
+    host: &mut Netlink,
+    jail: &mut Netlink,
+    spec: &VethSpec<'_>,
+    port: &LinkSettings<'_>,
+    slaac: bool,
+) -> Result<(u32, u32)> {
+    let reqs = vec![
+        Request::create_veth(spec)?,
+        Request::configure_link(LinkRef::Name(spec.name), port),
+    ];
+    let mut results = host.execute_batch(reqs).into_iter();
+    results.next().unwrap_or(Ok(()))?;
+    let rest = first_error(results.collect()).and_then(|()| {
+        let jail_end = jail
+            .link(LinkRef::Name(spec.peer_name))?
+            .ok_or_else(|| Error::NoSuchLink(spec.peer_name.to_string()))?;
+        let host_index = match jail_end.link {
+            Some(i) => i,
+            None => host.index_of(LinkRef::Name(spec.name))?,
+        };
+        match slaac {
+            true => host.set_up(LinkRef::Index(host_index), true)?,
+            false => super::slaac::filter_and_up(host, host_index)?,
+        }
+        Ok((host_index, jail_end.index))
+    });
+    if rest.is_err() {
+        let _ = host.delete_link(LinkRef::Name(spec.name));
+    }
+    rest
 }
 
 /// Whether the jail end of a NIC needs IPv6 link-local: it has an IPv6 address,

@@ -119,8 +119,7 @@ pub(super) fn observe(b: &mut LinuxBackend, scope: &[&Resource]) -> Result<Obser
     let links = host.nl.links()?;
     let addrs = host.nl.addresses()?;
     let mut hv = NsView::new(links, addrs);
-    b.index = hv.links.iter().map(|l| (l.name.clone(), l.index)).collect();
-    b.indexed = true;
+    b.set_index(&hv.links);
 
     // Tagged leftovers, and what they need looked at.
     let tagged: Vec<(ResourceId, usize)> = hv

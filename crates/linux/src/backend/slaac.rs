@@ -22,19 +22,17 @@ pub(super) fn accept(ns: &NsFd, nic: &str) -> Result<()> {
     ns.run(|| sysctl::write_under(&dir, &[("accept_ra", "1"), ("autoconf", "1")]))?
 }
 
-/// Drop router advertisements leaving host link `index` (a NIC's host end, still
-/// down), then bring it up; one datagram. The link joins the shared block, which gets
-/// the filter if it has none yet. Joined while down: grafting a qdisc on a link that is
-/// up waits for an RCU grace period to deactivate its queues first.
-pub(super) fn filter_and_up(host: &mut Netlink, index: u32) -> Result<()> {
-    let reqs = vec![
-        Request::join_ra_block(index),
-        Request::add_ra_drop(),
-        Request::set_up(LinkRef::Index(index), true),
-    ];
-    let mut done = host.execute_batch(reqs).into_iter();
-    let mut next = || done.next().unwrap_or(Ok(()));
-    let (joined, filter, up) = (next(), next(), next());
+/// The requests that make host link `index` (a NIC's host end, still down: grafting a
+/// qdisc on a link that is up waits for an RCU grace period to deactivate its queues)
+/// drop router advertisements leaving it: it joins the shared block, which gets the
+/// filter if it has none yet. Their results go to [`filtered`].
+pub(super) fn filter_requests<'a>(index: u32) -> [Request<'a>; 2] {
+    [Request::join_ra_block(index), Request::add_ra_drop()]
+}
+
+/// The outcome of [`filter_requests`]: the filter already in the block is fine; a kernel
+/// without the parts gets told what it lacks.
+pub(super) fn filtered(index: u32, joined: Result<()>, filter: Result<()>) -> Result<()> {
     let filter = filter.or_else(|e| match e.is_exists() {
         true => Ok(()),
         false => Err(e),
@@ -45,7 +43,17 @@ pub(super) fn filter_and_up(host: &mut Netlink, index: u32) -> Result<()> {
             reason: format!("{e}; {HINT}"),
         },
         _ => e,
-    })?;
+    })
+}
+
+/// [`filter_requests`], then bring the link up; one datagram.
+pub(super) fn filter_and_up(host: &mut Netlink, index: u32) -> Result<()> {
+    let mut reqs = filter_requests(index).to_vec();
+    reqs.push(Request::set_up(LinkRef::Index(index), true));
+    let mut done = host.execute_batch(reqs).into_iter();
+    let mut next = || done.next().unwrap_or(Ok(()));
+    let (joined, filter, up) = (next(), next(), next());
+    filtered(index, joined, filter)?;
     up
 }
 
