@@ -87,11 +87,10 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
     };
     // Router advertisements: a SLAAC NIC accepts them (inside the jail); every other
     // NIC never sees one (a filter on its host end, joined before that end comes up).
-    let made = match host_side_at(&mut host.nl, &spec, chosen, &port, *slaac)? {
-        Some(index) => Ok((index, index)),
-        None => host_side_looked_up(&mut host.nl, &mut jconn.nl, &spec, &port, *slaac),
+    let (host_index, index) = match host_side_at(&mut host.nl, &spec, chosen, &port, *slaac)? {
+        Some(index) => (index, index),
+        None => host_side_looked_up(&mut host.nl, &mut jconn.nl, &spec, &port, *slaac)?,
     };
-    let (host_index, index) = made?;
     // Then the jail side: addresses + up, one datagram.
     let jail_done = (|| {
         if *slaac {
