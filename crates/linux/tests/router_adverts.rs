@@ -10,12 +10,13 @@ use std::net::Ipv6Addr;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use jailnet_linux::{LinkRef, LinuxBackend, LinuxOptions, Netlink, Netns};
+use jailnet_linux::LinkRef;
 use jailnet_model::net::Cidr;
 use jailnet_plan::State;
 
 mod util;
 use util::frames::{icmpv6, send_frames, Ext};
+use util::host::SandboxHost;
 use util::pipeline::{down, up};
 
 const CONFIG: &str = r#"
@@ -51,40 +52,23 @@ switch = "adv"
 ip4 = ["10.7.8.12/24"]
 "#;
 
-/// A sandbox host namespace and a temporary /etc/netns; both go on drop, with every
-/// jail namespace named after the sandbox.
-struct Env {
-    host: String,
-    etc: std::path::PathBuf,
+/// The sandbox, and `tc` run inside it.
+struct Env(SandboxHost);
+
+impl std::ops::Deref for Env {
+    type Target = SandboxHost;
+    fn deref(&self) -> &SandboxHost {
+        &self.0
+    }
 }
 
 impl Env {
     fn new(test: &str) -> Option<Env> {
-        util::Sandbox::new(test)?;
         if !util::installed("dnsmasq") {
             eprintln!("SKIP: {test}: dnsmasq is not installed (scripts/deps.sh)");
             return None;
         }
-        let host = util::unique_name();
-        Netns::create(&host).expect("create the sandbox host");
-        let etc = std::env::temp_dir().join(format!("{host}-etc"));
-        Some(Env { host, etc })
-    }
-
-    fn backend(&self) -> LinuxBackend {
-        LinuxBackend::new(LinuxOptions {
-            host_netns: Some(self.host.clone()),
-            etc_netns_dir: self.etc.clone(),
-            run_dir: self.etc.join("run"),
-        })
-    }
-
-    fn jail(&self, j: &str) -> String {
-        jailnet_linux::jail_netns_name(Some(&self.host), j)
-    }
-
-    fn netlink(&self, ns: &str) -> Netlink {
-        Netlink::open_in(&Netns::open(ns).unwrap().fd().unwrap()).unwrap()
+        SandboxHost::new(test).map(Env)
     }
 
     /// `tc ARGS` in the sandbox host: its standard output, empty when it fails.
@@ -95,14 +79,6 @@ impl Env {
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        util::kill_daemons_under(&self.etc);
-        util::delete_sandbox_host(&self.host);
-        let _ = std::fs::remove_dir_all(&self.etc);
     }
 }
 

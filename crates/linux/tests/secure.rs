@@ -6,18 +6,16 @@
 
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use jailnet_linux::{AddrOptions, LinkRef, LinuxBackend, LinuxOptions, MacAddr, Netlink, Netns};
+use jailnet_linux::{AddrOptions, LinkRef, MacAddr, Netns};
 use jailnet_plan::{apply, diff, Backend, Graph, ResourceId, State};
 
 mod util;
 use util::frames::{self, packet_socket, send_frames};
+use util::host::SandboxHost;
 use util::pipeline::{converge, graph, plan_for};
-
-static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 const GW: &str = "10.7.7.1";
 const EVIL: &str = "10.7.7.66";
@@ -52,51 +50,26 @@ mac = "58:9c:fc:00:07:07"
 secure = true
 "#;
 
-/// A sandbox host namespace and a temporary /etc/netns; removes both, and every jail
-/// namespace named after the sandbox, on drop.
-struct Env {
-    host: String,
-    etc: std::path::PathBuf,
+/// The sandbox (see `util::host`), its loopback up, and `nft` run inside it.
+struct Env(SandboxHost);
+
+impl std::ops::Deref for Env {
+    type Target = SandboxHost;
+    fn deref(&self) -> &SandboxHost {
+        &self.0
+    }
 }
 
 impl Env {
     fn new(test: &str) -> Option<Env> {
-        // SAFETY: geteuid has no preconditions.
-        if unsafe { libc::geteuid() } != 0 {
-            eprintln!("SKIP: {test}: needs root (network namespaces)");
-            return None;
-        }
         if Command::new("nft").arg("--version").output().is_err() {
             eprintln!("SKIP: {test}: nft is not installed (scripts/deps.sh installs it)");
             return None;
         }
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let host = format!("jns{}x{n}", std::process::id());
-        if let Err(e) = Netns::create(&host) {
-            eprintln!("SKIP: {test}: cannot create a network namespace: {e}");
-            return None;
-        }
-        let etc = std::env::temp_dir().join(format!("{host}-etc"));
-        let env = Env { host, etc };
+        let env = Env(SandboxHost::new(test)?);
         let mut nl = env.netlink(&env.host);
         nl.set_up(LinkRef::Name("lo"), true).unwrap();
         Some(env)
-    }
-
-    fn backend(&self) -> LinuxBackend {
-        LinuxBackend::new(LinuxOptions {
-            host_netns: Some(self.host.clone()),
-            etc_netns_dir: self.etc.clone(),
-            run_dir: self.etc.join("run"),
-        })
-    }
-
-    fn jail(&self, j: &str) -> String {
-        jailnet_linux::jail_netns_name(Some(&self.host), j)
-    }
-
-    fn netlink(&self, ns: &str) -> Netlink {
-        Netlink::open_in(&Netns::open(ns).unwrap().fd().unwrap()).unwrap()
     }
 
     fn nft(&self, args: &[&str]) -> String {
@@ -106,13 +79,6 @@ impl Env {
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        util::delete_sandbox_host(&self.host);
-        let _ = std::fs::remove_dir_all(&self.etc);
     }
 }
 

@@ -326,20 +326,25 @@ fn host_name_for(
 fn derive_mac(host: &str, key: &str, used: &mut BTreeSet<Mac>) -> Mac {
     let mut round = 0u32;
     loop {
-        let h = fnv1a(format!("{host}\0{key}\0{round}").as_bytes()).to_be_bytes();
-        let m = Mac([
-            (h[0] & 0xfc) | 0x02,
-            h[1],
-            h[2],
-            h[3],
-            h[4],
-            h[5] ^ h[6] ^ h[7],
-        ]);
+        let m = mac_from_hash(fnv1a(format!("{host}\0{key}\0{round}").as_bytes()));
         if used.insert(m) {
             return m;
         }
         round += 1;
     }
+}
+
+/// A locally administered unicast MAC from a 64-bit hash.
+pub fn mac_from_hash(h: u64) -> Mac {
+    let h = h.to_be_bytes();
+    Mac([
+        (h[0] & 0xfc) | 0x02,
+        h[1],
+        h[2],
+        h[3],
+        h[4],
+        h[5] ^ h[6] ^ h[7],
+    ])
 }
 
 /// 64-bit FNV-1a: stable across Rust releases, unlike `DefaultHasher`.

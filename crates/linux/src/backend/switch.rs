@@ -2,7 +2,7 @@
 //! addresses, MTU and tag, up.
 //! `SwitchImpl::Netgraph` is a bridge too on Linux.
 
-use jailnet_model::alloc::fnv1a;
+use jailnet_model::alloc::{fnv1a, mac_from_hash};
 use jailnet_plan::{Change, Op, Resource};
 
 use super::observe::HostView;
@@ -64,15 +64,7 @@ pub(super) fn bridge_mac(host_netns: Option<&str>, ifname: &str) -> MacAddr {
     key.extend_from_slice(host_netns.unwrap_or("").as_bytes());
     key.push(0);
     key.extend_from_slice(ifname.as_bytes());
-    let h = fnv1a(&key).to_be_bytes();
-    MacAddr([
-        (h[0] & 0xfc) | 0x02,
-        h[1],
-        h[2],
-        h[3],
-        h[4],
-        h[5] ^ h[6] ^ h[7],
-    ])
+    MacAddr(mac_from_hash(fnv1a(&key)).0)
 }
 
 fn update(b: &mut LinuxBackend, before: &Resource, after: &Resource) -> Result<()> {

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod frames;
+pub mod host;
 pub mod pipeline;
 
 use std::sync::atomic::{AtomicU32, Ordering};
