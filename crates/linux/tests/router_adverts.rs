@@ -7,7 +7,6 @@
 //! dnsmasq) → `SKIP:`.
 
 use std::net::Ipv6Addr;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use jailnet_linux::LinkRef;
@@ -52,36 +51,6 @@ switch = "adv"
 ip4 = ["10.7.8.12/24"]
 "#;
 
-/// The sandbox, and `tc` run inside it.
-struct Env(SandboxHost);
-
-impl std::ops::Deref for Env {
-    type Target = SandboxHost;
-    fn deref(&self) -> &SandboxHost {
-        &self.0
-    }
-}
-
-impl Env {
-    fn new(test: &str) -> Option<Env> {
-        if !util::installed("dnsmasq") {
-            eprintln!("SKIP: {test}: dnsmasq is not installed (scripts/deps.sh)");
-            return None;
-        }
-        SandboxHost::new(test).map(Env)
-    }
-
-    /// `tc ARGS` in the sandbox host: its standard output, empty when it fails.
-    fn tc(&self, args: &[&str]) -> String {
-        let out = Command::new("ip")
-            .args(["netns", "exec", &self.host, "tc"])
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-}
-
 /// The advertised prefixes: one per way of sending.
 fn prefix(n: u16) -> Cidr {
     Cidr {
@@ -119,7 +88,7 @@ const RTPROT_RA: u8 = 9;
 
 /// What jail `ns` took from advertisements: the forged prefixes it has an address in,
 /// and whether it has a default route from an advertisement.
-fn taken(env: &Env, ns: &str) -> (Vec<Cidr>, bool) {
+fn taken(env: &SandboxHost, ns: &str) -> (Vec<Cidr>, bool) {
     let mut nl = env.netlink(ns);
     let mut prefixes: Vec<Cidr> = nl
         .addresses()
@@ -146,7 +115,11 @@ fn taken(env: &Env, ns: &str) -> (Vec<Cidr>, bool) {
 
 #[test]
 fn only_a_slaac_jail_takes_router_advertisements_even_behind_extension_headers() {
-    let Some(env) = Env::new("router_adverts") else {
+    if !util::installed("dnsmasq") {
+        eprintln!("SKIP: router_adverts: dnsmasq is not installed (scripts/deps.sh)");
+        return;
+    }
+    let Some(env) = SandboxHost::new("router_adverts") else {
         return;
     };
     env.netlink(&env.host)
@@ -185,14 +158,15 @@ fn only_a_slaac_jail_takes_router_advertisements_even_behind_extension_headers()
     }
     // One filter for all NICs, in the shared block.
     let block = jailnet_linux::ra_filter::BLOCK.to_string();
-    let filters = env.tc(&["filter", "show", "block", &block]);
+    let filters = env.output("tc", &["filter", "show", "block", &block]);
     assert_eq!(filters.matches("handle 0x1").count(), 1, "{filters}");
 
     down(&mut b, &mut state);
-    let qdiscs = env.tc(&["qdisc", "show"]);
+    let qdiscs = env.output("tc", &["qdisc", "show"]);
     assert!(!qdiscs.contains("clsact"), "{qdiscs}");
     assert!(
-        env.tc(&["filter", "show", "block", &block]).is_empty(),
+        env.output("tc", &["filter", "show", "block", &block])
+            .is_empty(),
         "the filter outlived its NICs"
     );
     assert!(util::daemons_under(&env.etc).is_empty());

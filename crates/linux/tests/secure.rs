@@ -73,12 +73,7 @@ impl Env {
     }
 
     fn nft(&self, args: &[&str]) -> String {
-        let out = Command::new("ip")
-            .args(["netns", "exec", &self.host, "nft"])
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        self.output("nft", args)
     }
 }
 

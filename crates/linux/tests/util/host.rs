@@ -39,6 +39,17 @@ impl SandboxHost {
         jailnet_linux::jail_netns_name(Some(&self.host), j)
     }
 
+    /// The standard output of `program ARGS` run in the sandbox host (empty when it
+    /// fails).
+    pub fn output(&self, program: &str, args: &[&str]) -> String {
+        let out = std::process::Command::new("ip")
+            .args(["netns", "exec", &self.host, program])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// A netlink connection inside namespace `ns`.
     pub fn netlink(&self, ns: &str) -> Netlink {
         Netlink::open_in(&Netns::open(ns).unwrap().fd().unwrap()).unwrap()
