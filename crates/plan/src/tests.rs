@@ -189,8 +189,8 @@ fn a_failure_at_any_step_rolls_back_to_the_exact_prior_host() {
     }
 }
 
-#[test]
-fn moving_a_nic_replaces_it_and_its_route_but_nothing_else() {
+/// TWO applied to a fresh host: the host, the state and the allocations.
+fn up_two() -> (MemHost, State, Allocations) {
     let (g, a) = graph(TWO, &Allocations::default());
     let mut host = MemHost::default();
     let mut state = State {
@@ -204,6 +204,12 @@ fn moving_a_nic_replaces_it_and_its_route_but_nothing_else() {
         &mut |_, _| {},
     )
     .unwrap();
+    (host, state, a)
+}
+
+#[test]
+fn moving_a_nic_replaces_it_and_its_route_but_nothing_else() {
+    let (mut host, mut state, a) = up_two();
     let moved = TWO
         .replace(
             "[switch.lan]",
@@ -238,19 +244,7 @@ fn moving_a_nic_replaces_it_and_its_route_but_nothing_else() {
 
 #[test]
 fn changing_an_address_updates_in_place() {
-    let (g, a) = graph(TWO, &Allocations::default());
-    let mut host = MemHost::default();
-    let mut state = State {
-        allocations: a.clone(),
-        ..State::default()
-    };
-    apply(
-        &plan_on(&mut host, &g, &state),
-        &mut host,
-        &mut state,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let (mut host, state, a) = up_two();
     let (g2, _) = graph(&TWO.replace("10.1.1.2/24", "10.1.1.9/24"), &a);
     let plan = plan_on(&mut host, &g2, &state);
     assert_eq!(plan.changes.len(), 1, "{}", plan.render_text());
@@ -262,19 +256,7 @@ fn changing_an_address_updates_in_place() {
 
 #[test]
 fn turning_slaac_on_or_off_makes_the_nic_anew() {
-    let (g, a) = graph(TWO, &Allocations::default());
-    let mut host = MemHost::default();
-    let mut state = State {
-        allocations: a.clone(),
-        ..State::default()
-    };
-    apply(
-        &plan_on(&mut host, &g, &state),
-        &mut host,
-        &mut state,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let (mut host, mut state, a) = up_two();
     let slaac = TWO.replace(r#"ip6 = ["fd00:1::2/64"]"#, r#"ip6 = ["slaac"]"#);
     let (g2, _) = graph(&slaac, &a);
     let plan = plan_on(&mut host, &g2, &state);
