@@ -251,10 +251,14 @@ impl LinuxBackend {
     }
 
     /// An interface index free on the host as far as jailnet knows (one past the
-    /// highest); the kernel has the last word (see `VethSpec::index`).
-    fn free_host_index(&mut self) -> Result<u32> {
+    /// highest; `None` past the kernel's `i32` range); the kernel has the last word (see
+    /// `VethSpec::index`).
+    fn free_host_index(&mut self) -> Result<Option<u32>> {
         self.ensure_index()?;
-        Ok(self.top_index.saturating_add(1))
+        Ok(self
+            .top_index
+            .checked_add(1)
+            .filter(|i| i32::try_from(*i).is_ok()))
     }
 
     /// Whether a host interface of that name exists (as far as the map knows).

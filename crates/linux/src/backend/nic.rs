@@ -87,7 +87,11 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
     };
     // Router advertisements: a SLAAC NIC accepts them (inside the jail); every other
     // NIC never sees one (a filter on its host end, joined before that end comes up).
-    let (host_index, index) = match host_side_at(&mut host.nl, &spec, chosen, &port, *slaac)? {
+    let fast = match chosen {
+        Some(i) => host_side_at(&mut host.nl, &spec, i, &port, *slaac)?,
+        None => None,
+    };
+    let (host_index, index) = match fast {
         Some(index) => (index, index),
         None => host_side_looked_up(&mut host.nl, &mut jconn.nl, &spec, &port, *slaac)?,
     };
