@@ -18,44 +18,28 @@ use jailnet_plan::{
 };
 
 mod util;
+use util::host::SandboxHost;
 use util::pipeline::{down, graph, plan_for, up};
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
-/// A sandbox host namespace and a temporary /etc/netns; removes both, and every
-/// jail namespace named after the sandbox, on drop.
-struct Env {
-    host: String,
-    etc: PathBuf,
+/// The sandbox (see `util::host`).
+struct Env(SandboxHost);
+
+impl std::ops::Deref for Env {
+    type Target = SandboxHost;
+    fn deref(&self) -> &SandboxHost {
+        &self.0
+    }
 }
 
 impl Env {
     fn new(test: &str) -> Option<Env> {
-        // SAFETY: geteuid has no preconditions.
-        if unsafe { libc::geteuid() } != 0 {
-            eprintln!("SKIP: {test}: needs root (network namespaces)");
-            return None;
-        }
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let host = format!("jnb{}x{n}", std::process::id());
-        if let Err(e) = Netns::create(&host) {
-            eprintln!("SKIP: {test}: cannot create a network namespace: {e}");
-            return None;
-        }
-        let etc = std::env::temp_dir().join(format!("{host}-etc-netns"));
-        Some(Env { host, etc })
-    }
-
-    fn backend(&self) -> LinuxBackend {
-        LinuxBackend::new(LinuxOptions {
-            host_netns: Some(self.host.clone()),
-            etc_netns_dir: self.etc.clone(),
-            run_dir: self.etc.join("run"),
-        })
+        SandboxHost::new(test).map(Env)
     }
 
     fn jail_ns(&self, jail: &str) -> String {
-        jailnet_linux::jail_netns_name(Some(&self.host), jail)
+        self.jail(jail)
     }
 
     /// Jail namespaces of this sandbox that exist.
@@ -64,7 +48,7 @@ impl Env {
     }
 
     fn host_netlink(&self) -> Netlink {
-        Netlink::open_in(&Netns::open(&self.host).unwrap().fd().unwrap()).unwrap()
+        self.netlink(&self.host)
     }
 
     /// Links, addresses, routes and forwarding settings of the sandbox host, and
@@ -113,18 +97,6 @@ impl Env {
         out.extend(files(&self.etc).into_iter().map(|f| format!("file {f}")));
         out.sort();
         out.join("\n")
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        for n in self.jail_namespaces() {
-            let _ = Netns::delete(&n);
-        }
-        if let Err(e) = Netns::delete(&self.host) {
-            eprintln!("cleanup: delete namespace {}: {e}", self.host);
-        }
-        let _ = std::fs::remove_dir_all(&self.etc);
     }
 }
 

@@ -5,53 +5,47 @@
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use jailnet_linux::{
-    AddrOptions, LinkRef, LinuxBackend, LinuxOptions, Netlink, Netns, Request, VethSpec,
-};
+use jailnet_linux::{AddrOptions, LinkRef, Netlink, Netns, Request, VethSpec};
 use jailnet_plan::{Graph, State};
 
 mod util;
+use util::host::SandboxHost;
 use util::pipeline::{converge, graph, plan_for};
-
-static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 const HOST_UP4: &str = "198.51.100.1";
 const HOST_UP6: &str = "2001:db8:100::1";
 const UPSTREAM4: &str = "198.51.100.254";
 const INTERNET: &str = "203.0.113.10";
 
-/// Sandbox host + upstream namespaces joined by veth `up0` ⇄ `eth0`.
+/// Sandbox host (see `util::host`) + an upstream namespace joined by veth `up0` ⇄ `eth0`.
 struct Env {
-    host: String,
+    sandbox: SandboxHost,
     up: String,
-    etc: std::path::PathBuf,
+}
+
+impl std::ops::Deref for Env {
+    type Target = SandboxHost;
+    fn deref(&self) -> &SandboxHost {
+        &self.sandbox
+    }
 }
 
 impl Env {
     fn new(test: &str) -> Option<Env> {
-        // SAFETY: geteuid has no preconditions.
-        if unsafe { libc::geteuid() } != 0 {
-            eprintln!("SKIP: {test}: needs root (network namespaces)");
-            return None;
-        }
         if Command::new("nft").arg("--version").output().is_err() {
             eprintln!("SKIP: {test}: nft is not installed (scripts/deps.sh installs it)");
             return None;
         }
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let host = format!("jnf{}x{n}", std::process::id());
+        let sandbox = SandboxHost::new(test)?;
         let env = Env {
-            up: format!("{host}u"),
-            etc: std::env::temp_dir().join(format!("{host}-etc")),
-            host,
+            up: format!("{}u", sandbox.host),
+            sandbox,
         };
-        let h = Netns::create(&env.host).unwrap();
         let u = Netns::create(&env.up).unwrap();
         let ufd = u.fd().unwrap();
-        let mut hn = Netlink::open_in(&h.fd().unwrap()).unwrap();
+        let mut hn = env.netlink(&env.host);
         let mut un = Netlink::open_in(&ufd).unwrap();
         let mut spec = VethSpec::new("up0", "eth0");
         spec.peer_netns = Some(&ufd);
@@ -78,33 +72,14 @@ impl Env {
         Some(env)
     }
 
-    fn backend(&self) -> LinuxBackend {
-        LinuxBackend::new(LinuxOptions {
-            host_netns: Some(self.host.clone()),
-            etc_netns_dir: self.etc.clone(),
-            run_dir: self.etc.join("run"),
-        })
-    }
-
-    fn jail(&self, j: &str) -> String {
-        jailnet_linux::jail_netns_name(Some(&self.host), j)
-    }
-
     fn nft(&self, args: &[&str]) -> String {
-        let out = Command::new("ip")
-            .args(["netns", "exec", &self.host, "nft"])
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        self.output("nft", args)
     }
 }
 
 impl Drop for Env {
     fn drop(&mut self) {
         let _ = Netns::delete(&self.up);
-        util::delete_sandbox_host(&self.host);
-        let _ = std::fs::remove_dir_all(&self.etc);
     }
 }
 
