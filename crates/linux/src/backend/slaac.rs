@@ -4,10 +4,10 @@
 //! honours them). Every other NIC never receives one: a filter on its host end (the
 //! bridge port) drops advertisements leaving the switch towards it — the switch's own
 //! (dnsmasq advertising for a SLAAC jail) and any other jail's — so it gets no address or
-//! default route nobody asked for. The filter is one netlink request per NIC in the
-//! host's namespace (a qdisc joining a shared block with the filter) and goes with the
-//! NIC; the sysctls would be a `/proc/sys` walk per NIC, whose cost grows with the
-//! number of namespaces.
+//! default route nobody asked for. The filter costs two requests in the host's datagram
+//! per NIC (a qdisc joining a shared block, and the block's filter, refused as existing
+//! but for the first) and goes with the NIC; the sysctls would be a `/proc/sys` walk per
+//! NIC, whose cost grows with the number of namespaces.
 
 use crate::conn::{Netlink, Request};
 use crate::error::{Error, Result};
