@@ -113,16 +113,28 @@ ip4 = ["10.90.1.11/24"]
 fn tcp_peer(server_ns: &str, bind: &str, client_ns: &str, to: &str) -> Option<IpAddr> {
     let bind: SocketAddr = bind.parse().unwrap();
     let to: SocketAddr = to.parse().unwrap();
-    let listener = Netns::open(server_ns)
-        .unwrap()
-        .run(move || TcpListener::bind(bind))
-        .unwrap()
-        .unwrap();
+    // The port can still be held for a moment by the last round's connection (a retry of
+    // [`tcp_peer_eventually`], or `[::]:P` right after `0.0.0.0:P`): wait for it a little.
+    let ns = Netns::open(server_ns).unwrap();
+    let mut tries = 0;
+    let listener = loop {
+        match ns.run(move || TcpListener::bind(bind)).unwrap() {
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && tries < 40 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            other => break other.unwrap(),
+        }
+    };
     listener.set_nonblocking(true).unwrap();
     let server = std::thread::spawn(move || {
         for _ in 0..60 {
             if let Ok((mut s, peer)) = listener.accept() {
+                let _ = s.set_nonblocking(false);
+                let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
                 let _ = s.write_all(b"hi");
+                // The client closes first, so the TIME_WAIT is its own, not this port's.
+                let _ = s.read_to_end(&mut Vec::new());
                 return Some(peer.ip());
             }
             std::thread::sleep(Duration::from_millis(25));
@@ -134,8 +146,8 @@ fn tcp_peer(server_ns: &str, bind: &str, client_ns: &str, to: &str) -> Option<Ip
         .run(move || -> std::io::Result<Vec<u8>> {
             let mut s = TcpStream::connect_timeout(&to, Duration::from_millis(700))?;
             s.set_read_timeout(Some(Duration::from_secs(1)))?;
-            let mut b = Vec::new();
-            s.read_to_end(&mut b)?;
+            let mut b = vec![0; 2];
+            s.read_exact(&mut b)?;
             Ok(b)
         })
         .unwrap();
