@@ -19,6 +19,9 @@ use netlink_packet_route::tc::{
 use netlink_packet_route::RouteNetlinkMessage;
 
 use crate::conn::Request;
+use jailnet_plan::bpf::{assemble, Insn, Op, To};
+use jailnet_plan::bpf::{ADD_K, ADD_X, LDX_IMM, LD_B_ABS, LD_B_IND, LD_H_ABS, LD_MEM, LSH_K};
+use jailnet_plan::bpf::{RET_K, ST, TAX};
 
 /// Extension headers the program walks before it gives up (and drops).
 pub const EXT_HOPS: usize = 3;
@@ -42,68 +45,40 @@ const TCA_EGRESS_BLOCK: u16 = 14;
 /// program for all NICs, so a NIC costs one qdisc, not a program compiled for it.
 pub const BLOCK: u32 = u32::from_be_bytes(*b"jnra");
 
-/// One classic BPF instruction (`struct sock_filter`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Insn {
-    pub code: u16,
-    pub jt: u8,
-    pub jf: u8,
-    pub k: u32,
+// Labels of the program.
+const ICMP: To = To::Label(0);
+const DROP: To = To::Label(1);
+const PASS: To = To::Label(2);
+/// The label of the walk over extension header `hop`.
+fn ext(hop: usize) -> To {
+    To::Label(10 + hop as u16)
 }
 
-/// Where a conditional jump goes.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum To {
-    Next,
-    Ext(usize),
-    Icmp,
-    Drop,
-    Pass,
-}
-
-enum Op {
-    Stmt(u16, u32),
-    /// `jeq #k, then, else`.
-    Jeq(u32, To, To),
-}
-
-const LD_H_ABS: u16 = 0x28;
-const LD_B_ABS: u16 = 0x30;
-const LD_B_IND: u16 = 0x50;
-const LD_MEM: u16 = 0x60;
-const LDX_IMM: u16 = 0x01;
-const ST: u16 = 0x02;
-const ADD_K: u16 = 0x04;
-const ADD_X: u16 = 0x0c;
-const LSH_K: u16 = 0x64;
-const TAX: u16 = 0x07;
-const JEQ_K: u16 = 0x15;
-const RET_K: u16 = 0x06;
-
-/// The program: frames start at the Ethernet header (egress).
+/// The program: frames start at the Ethernet header (egress). Its jumps are short and
+/// fixed (a unit test assembles it); were one out of reach, the program would be empty
+/// and the kernel would refuse the filter.
 pub fn program() -> Vec<Insn> {
-    use Op::*;
+    use Op::{Jeq, Stmt};
     let mut ops = vec![
         Stmt(LD_H_ABS, 12),
-        Jeq(u32::from(ETH_P_IPV6), To::Next, To::Pass),
+        Jeq(u32::from(ETH_P_IPV6), To::Next, PASS),
         // A = next header, X = where that header starts.
         Stmt(LD_B_ABS, 14 + 6),
         Stmt(LDX_IMM, AFTER_IPV6),
     ];
-    let mut labels = Vec::new();
     for hop in 0..=EXT_HOPS {
         let last = hop == EXT_HOPS;
         // An extension header after the last one walked is dropped.
-        let ext = if last { To::Drop } else { To::Ext(hop) };
+        let next = if last { DROP } else { ext(hop) };
         ops.extend([
-            Jeq(IPPROTO_ICMPV6, To::Icmp, To::Next),
-            Jeq(IPPROTO_HOPOPTS, ext, To::Next),
-            Jeq(IPPROTO_ROUTING, ext, To::Next),
-            Jeq(IPPROTO_DSTOPTS, ext, To::Pass),
+            Jeq(IPPROTO_ICMPV6, ICMP, To::Next),
+            Jeq(IPPROTO_HOPOPTS, next, To::Next),
+            Jeq(IPPROTO_ROUTING, next, To::Next),
+            Jeq(IPPROTO_DSTOPTS, next, PASS),
         ]);
         if !last {
-            labels.push((To::Ext(hop), ops.len()));
             ops.extend([
+                Op::label(ext(hop)),
                 // A = its next header (kept in M[0]); X += (its length + 1) * 8.
                 Stmt(LD_B_IND, 0),
                 Stmt(ST, 0),
@@ -116,38 +91,16 @@ pub fn program() -> Vec<Insn> {
             ]);
         }
     }
-    labels.push((To::Icmp, ops.len()));
-    ops.extend([Stmt(LD_B_IND, 0), Jeq(ND_ROUTER_ADVERT, To::Drop, To::Pass)]);
-    labels.push((To::Drop, ops.len()));
-    ops.push(Stmt(RET_K, TC_ACT_SHOT));
-    labels.push((To::Pass, ops.len()));
-    ops.push(Stmt(RET_K, TC_ACT_UNSPEC));
-
-    let at = |to: To| labels.iter().find(|(l, _)| *l == to).map(|(_, i)| *i);
-    ops.iter()
-        .enumerate()
-        .map(|(i, op)| match *op {
-            Stmt(code, k) => Insn {
-                code,
-                jt: 0,
-                jf: 0,
-                k,
-            },
-            Jeq(k, t, f) => {
-                // Every target lies ahead and within 255 instructions (a short program).
-                let off = |to: To| match to {
-                    To::Next => 0,
-                    to => at(to).map_or(0, |j| (j - i - 1) as u8),
-                };
-                Insn {
-                    code: JEQ_K,
-                    jt: off(t),
-                    jf: off(f),
-                    k,
-                }
-            }
-        })
-        .collect()
+    ops.extend([
+        Op::label(ICMP),
+        Stmt(LD_B_IND, 0),
+        Jeq(ND_ROUTER_ADVERT, DROP, PASS),
+        Op::label(DROP),
+        Stmt(RET_K, TC_ACT_SHOT),
+        Op::label(PASS),
+        Stmt(RET_K, TC_ACT_UNSPEC),
+    ]);
+    assemble(&ops).unwrap_or_default()
 }
 
 /// The program as `struct sock_filter[]` bytes (native endian, as the kernel reads them).
@@ -243,6 +196,7 @@ fn tc_message(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jailnet_plan::bpf::JEQ_K;
 
     /// A classic BPF interpreter for the instructions [`program`] uses: the return
     /// value, or 0 when a load runs past the frame (as the kernel does).

@@ -14,6 +14,7 @@
 //! Pipeline: `desired → observe → diff → Plan → apply → re-observe → diff must be empty`.
 
 pub mod apply;
+pub mod bpf;
 pub mod diff;
 pub mod dnsmasq;
 pub mod doctor;

@@ -36,8 +36,9 @@ use super::netgraph::ether_node;
 use crate::exec::Step;
 use jailnet_host::Invocation;
 use jailnet_model::net::Mac;
+use jailnet_plan::bpf::{assemble, stmt, Insn, Op, To};
+use jailnet_plan::bpf::{AND_K, LD_B_ABS, LD_H_ABS, LD_W_ABS, RET_K};
 use jailnet_plan::Resource;
-use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -46,23 +47,6 @@ pub const PREFIX: &str = "jnarp_";
 
 /// A frame length larger than any frame: "match, keep all of it".
 const ACCEPT_LEN: u32 = 65535;
-
-/// One classic BPF instruction, as ng_bpf's `setprogram` takes it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Insn {
-    pub code: u16,
-    pub jt: u8,
-    pub jf: u8,
-    pub k: u32,
-}
-
-// Classic BPF opcodes (bpf.h).
-const LD_W_ABS: u16 = 0x20;
-const LD_H_ABS: u16 = 0x28;
-const LD_B_ABS: u16 = 0x30;
-const AND_K: u16 = 0x54;
-const JEQ_K: u16 = 0x15;
-const RET_K: u16 = 0x06;
 
 /// The filter node of bridge port `port` (ng_ether names nodes after interfaces with `.`
 /// and `:` as `_`; node names hold at most 31 characters, a port name 15).
@@ -74,22 +58,6 @@ pub fn node_name(port: &str) -> String {
 /// rules admit no frame at all).
 pub fn wanted(r: &Resource) -> bool {
     matches!(r, Resource::Guard { addrs, .. } if !addrs.is_empty())
-}
-
-/// A jump target of the program being assembled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum To {
-    Next,
-    Label(u16),
-}
-
-/// One instruction before jumps are resolved, or a label.
-enum Op {
-    Label(u16),
-    Load(u16, u32),
-    And(u32),
-    Jeq(u32, To, To),
-    Ret(u32),
 }
 
 // Labels.
@@ -104,97 +72,51 @@ fn after_v6(i: usize) -> To {
     To::Label(100 + i as u16)
 }
 
-/// Resolves labels into jump offsets; `Err` when one would not fit in a byte.
-fn assemble(ops: &[Op]) -> Result<Vec<Insn>, String> {
-    let mut at: BTreeMap<To, usize> = BTreeMap::new();
-    let mut pc = 0;
-    for op in ops {
-        match op {
-            Op::Label(l) => {
-                at.insert(To::Label(*l), pc);
-            }
-            _ => pc += 1,
-        }
-    }
-    let mut out = Vec::with_capacity(pc);
-    for op in ops {
-        let here = out.len();
-        let off = |t: To| -> Result<u8, String> {
-            match t {
-                To::Next => Ok(0),
-                To::Label(_) => {
-                    let target = at.get(&t).copied().unwrap_or(usize::MAX);
-                    target
-                        .checked_sub(here + 1)
-                        .and_then(|d| u8::try_from(d).ok())
-                        .ok_or_else(|| "too many addresses for one filter program".to_string())
-                }
-            }
-        };
-        out.push(match op {
-            Op::Label(_) => continue,
-            Op::Load(code, k) => insn(*code, *k),
-            Op::And(k) => insn(AND_K, *k),
-            Op::Jeq(k, t, f) => Insn {
-                code: JEQ_K,
-                jt: off(*t)?,
-                jf: off(*f)?,
-                k: *k,
-            },
-            Op::Ret(k) => insn(RET_K, *k),
-        });
-    }
-    Ok(out)
-}
-
 /// The program for frames from the jail (hook `in`): the checks described above.
 pub fn program(mac: &Mac, v4: &[Ipv4Addr], v6: &[Ipv6Addr]) -> Result<Vec<Insn>, String> {
-    use Op::{And, Jeq, Label, Load, Ret};
-    let label = |t: To| match t {
-        To::Label(l) => Label(l),
-        To::Next => Label(u16::MAX),
-    };
+    use Op::{Jeq, Stmt};
+    let label = Op::label;
     let m = mac.0;
     let mut senders: Vec<u32> = v4.iter().map(|a| u32::from(*a)).collect();
     senders.push(0);
     senders.sort_unstable();
     senders.dedup();
     let mut ops = vec![
-        Load(LD_H_ABS, 12),
+        Stmt(LD_H_ABS, 12),
         Jeq(0x0806, ARP, To::Next),
         Jeq(0x86dd, V6, ACCEPT),
         label(ARP),
-        Load(LD_W_ABS, 14),
+        Stmt(LD_W_ABS, 14),
         Jeq(0x0001_0800, To::Next, DROP), // htype 1, ptype IPv4
-        Load(LD_H_ABS, 18),
+        Stmt(LD_H_ABS, 18),
         Jeq(0x0604, To::Next, DROP), // hlen 6, plen 4
-        Load(LD_W_ABS, 22),
+        Stmt(LD_W_ABS, 22),
         Jeq(u32::from_be_bytes([m[0], m[1], m[2], m[3]]), To::Next, DROP), // sender MAC
-        Load(LD_H_ABS, 26),
+        Stmt(LD_H_ABS, 26),
         Jeq(u32::from(u16::from_be_bytes([m[4], m[5]])), To::Next, DROP),
-        Load(LD_W_ABS, 28), // sender IP
+        Stmt(LD_W_ABS, 28), // sender IP
     ];
     ops.extend(senders.iter().map(|s| Jeq(*s, ACCEPT, To::Next)));
     ops.extend([
-        Ret(0),
+        Stmt(RET_K, 0),
         label(V6),
-        Load(LD_B_ABS, 20), // next header
+        Stmt(LD_B_ABS, 20), // next header
         Jeq(58, ICMP6, To::Next),
         Jeq(0, HBH, To::Next),
         Jeq(43, DROP, To::Next),
         Jeq(60, DROP, ACCEPT),
         label(HBH),
-        Load(LD_B_ABS, 55), // its length, in 8 bytes beyond the first 8
+        Stmt(LD_B_ABS, 55), // its length, in 8 bytes beyond the first 8
         Jeq(0, To::Next, DROP),
-        Load(LD_B_ABS, 54),
+        Stmt(LD_B_ABS, 54),
         Jeq(58, To::Next, ACCEPT),
-        Load(LD_B_ABS, 62),
+        Stmt(LD_B_ABS, 62),
         Jeq(136, DROP, ACCEPT),
         label(ICMP6),
-        Load(LD_B_ABS, 54), // ICMPv6 type
+        Stmt(LD_B_ABS, 54), // ICMPv6 type
         Jeq(136, To::Next, ACCEPT),
-        Load(LD_H_ABS, 62), // target: link-local?
-        And(0xffc0),
+        Stmt(LD_H_ABS, 62), // target: link-local?
+        Stmt(AND_K, 0xffc0),
         Jeq(0xfe80, ACCEPT, To::Next),
     ]);
     for (i, a) in v6.iter().enumerate() {
@@ -202,22 +124,18 @@ pub fn program(mac: &Mac, v4: &[Ipv4Addr], v6: &[Ipv6Addr]) -> Result<Vec<Insn>,
         let next = after_v6(i);
         for (w, at) in [62u32, 66, 70, 74].into_iter().enumerate() {
             let word = u32::from_be_bytes([o[4 * w], o[4 * w + 1], o[4 * w + 2], o[4 * w + 3]]);
-            ops.push(Load(LD_W_ABS, at));
+            ops.push(Stmt(LD_W_ABS, at));
             ops.push(Jeq(word, if w == 3 { ACCEPT } else { To::Next }, next));
         }
         ops.push(label(next));
     }
-    ops.extend([label(DROP), Ret(0), label(ACCEPT), Ret(ACCEPT_LEN)]);
-    assemble(&ops)
-}
-
-fn insn(code: u16, k: u32) -> Insn {
-    Insn {
-        code,
-        jt: 0,
-        jf: 0,
-        k,
-    }
+    ops.extend([
+        label(DROP),
+        Stmt(RET_K, 0),
+        label(ACCEPT),
+        Stmt(RET_K, ACCEPT_LEN),
+    ]);
+    assemble(&ops).map_err(|_| "too many addresses for one filter program".to_string())
 }
 
 /// ng_bpf's ASCII form of a hook program.
@@ -256,7 +174,7 @@ pub fn script(r: &Resource) -> Result<Option<String>, String> {
         }
     }
     let (eth, node) = (ether_node(port.as_str()), node_name(port.as_str()));
-    let pass_all = [insn(RET_K, ACCEPT_LEN)];
+    let pass_all = [stmt(RET_K, ACCEPT_LEN)];
     Ok(Some(format!(
         "mkpeer {eth}: bpf lower in\nname {eth}:lower {node}\nconnect {eth}: {node}: upper out\n\
          msg {node}: {}\nmsg {node}: {}\n",
