@@ -203,14 +203,13 @@ impl Netlink {
     ) -> Result<Vec<T>> {
         for _ in 0..DUMP_RETRIES {
             let seq = self.next_seq();
-            let mut msg = NetlinkMessage::new(
-                header(NLM_F_REQUEST | NLM_F_DUMP, seq),
-                NetlinkPayload::InnerMessage(message.clone()),
-            );
-            msg.finalize();
             self.send.clear();
-            self.send.resize(msg.buffer_len(), 0);
-            msg.serialize(&mut self.send);
+            append(
+                &mut self.send,
+                NLM_F_REQUEST | NLM_F_DUMP,
+                seq,
+                message.clone(),
+            );
             self.send_buf(op)?;
             let mut items = Vec::new();
             let mut interrupted = false;
@@ -242,28 +241,7 @@ impl Netlink {
                             }
                             continue;
                         }
-                        let parsed = NetlinkMessage::<RouteNetlinkMessage>::deserialize(raw)
-                            .map_err(|e| Error::Decode {
-                                op: op.to_string(),
-                                detail: e.to_string(),
-                            })?;
-                        let (hdr, payload) = parsed.into_parts();
-                        match payload {
-                            NetlinkPayload::Done(d) => {
-                                if d.code < 0 {
-                                    return Err(kernel_error(op, -d.code, None));
-                                }
-                                done = true;
-                            }
-                            NetlinkPayload::Error(e) => match e.code {
-                                Some(code) => {
-                                    let text = extack_message(hdr.flags, &e.header);
-                                    return Err(kernel_error(op, -code.get(), text));
-                                }
-                                None => done = true,
-                            },
-                            _ => {}
-                        }
+                        done = dump_ended(raw, op)?;
                     }
                 }
             }
@@ -285,14 +263,8 @@ impl Netlink {
         op: &str,
     ) -> Result<RouteNetlinkMessage> {
         let seq = self.next_seq();
-        let mut msg = NetlinkMessage::new(
-            header(NLM_F_REQUEST, seq),
-            NetlinkPayload::InnerMessage(message),
-        );
-        msg.finalize();
         self.send.clear();
-        self.send.resize(msg.buffer_len(), 0);
-        msg.serialize(&mut self.send);
+        append(&mut self.send, NLM_F_REQUEST, seq, message);
         self.send_buf(op)?;
         loop {
             self.recv_datagram(op)?;
@@ -337,15 +309,8 @@ impl Netlink {
             if i == 0 {
                 first = seq;
             }
-            let mut msg = NetlinkMessage::new(
-                header(NLM_F_REQUEST | NLM_F_ACK | req.flags, seq),
-                NetlinkPayload::InnerMessage(req.message.clone()),
-            );
-            msg.finalize();
-            let start = self.send.len();
-            let len = msg.buffer_len();
-            self.send.resize(start + align4(len), 0);
-            msg.serialize(&mut self.send[start..start + len]);
+            let flags = NLM_F_REQUEST | NLM_F_ACK | req.flags;
+            append(&mut self.send, flags, seq, req.message.clone());
         }
         let op = chunk.first().map(|r| r.op.clone()).unwrap_or_default();
         self.send_buf(&op)?;
@@ -516,6 +481,39 @@ fn recv_failed(op: &str, e: io::Error) -> Option<Error> {
             secs: REPLY_TIMEOUT.as_secs(),
         }),
         _ => Some(Error::socket(format!("receive reply to {op}"), e)),
+    }
+}
+
+/// Serialize request `message` (with `flags` and `seq`) at the end of `buf`, padded to 4.
+fn append(buf: &mut Vec<u8>, flags: u16, seq: u32, message: RouteNetlinkMessage) {
+    let mut msg = NetlinkMessage::new(header(flags, seq), NetlinkPayload::InnerMessage(message));
+    msg.finalize();
+    let start = buf.len();
+    let len = msg.buffer_len();
+    buf.resize(start + align4(len), 0);
+    msg.serialize(&mut buf[start..start + len]);
+}
+
+/// Whether netlink control message `raw` (of a dump) ends it: DONE or an ack; a DONE or
+/// error carrying an errno is that error.
+fn dump_ended(raw: &[u8], op: &str) -> Result<bool> {
+    let parsed =
+        NetlinkMessage::<RouteNetlinkMessage>::deserialize(raw).map_err(|e| Error::Decode {
+            op: op.to_string(),
+            detail: e.to_string(),
+        })?;
+    let (hdr, payload) = parsed.into_parts();
+    match payload {
+        NetlinkPayload::Done(d) if d.code < 0 => Err(kernel_error(op, -d.code, None)),
+        NetlinkPayload::Done(_) => Ok(true),
+        NetlinkPayload::Error(e) => match e.code {
+            Some(code) => {
+                let text = extack_message(hdr.flags, &e.header);
+                Err(kernel_error(op, -code.get(), text))
+            }
+            None => Ok(true),
+        },
+        _ => Ok(false),
     }
 }
 
