@@ -76,15 +76,7 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
         peer_netns: jconn.fd.as_ref(),
         ..VethSpec::new(host_name, name.as_str())
     };
-    // The host end is tagged, isolated on a private switch, and carries no address: no
-    // IPv6 link-local, so no DAD/MLD/RS flooded to every port of the switch (O(N) work
-    // per new NIC otherwise).
-    let port = LinkSettings {
-        alias: Some(alias),
-        isolated: private.then_some(true),
-        no_ipv6_autoconf: true,
-        ..LinkSettings::default()
-    };
+    let port = host_end(alias, *private);
     // Router advertisements: a SLAAC NIC accepts them (inside the jail); every other
     // NIC never sees one (a filter on its host end, joined before that end comes up).
     let fast = match chosen {
@@ -102,14 +94,7 @@ fn create(b: &mut LinuxBackend, r: &Resource, alias: &str) -> Result<()> {
                 super::slaac::accept(fd, name.as_str())?;
             }
         }
-        // A secondary IPv4 address survives the removal of the primary (an in-place
-        // address change keeps the jail's routes). No IPv6 link-local unless wanted,
-        // set before the link comes up.
-        let inside = LinkSettings {
-            promote_secondaries: true,
-            no_ipv6_autoconf: !wants_ipv6(addrs, *slaac, *dhcp),
-            ..LinkSettings::default()
-        };
+        let inside = jail_end(addrs, *slaac, *dhcp);
         let mut reqs = vec![Request::configure_link(index.into(), &inside)];
         reqs.extend(address_delta(index, &[], addrs)?);
         reqs.push(Request::set_up(index.into(), true));
@@ -209,6 +194,29 @@ fn host_side_looked_up(
         let _ = host.delete_link(LinkRef::Name(spec.name));
     }
     rest
+}
+
+/// The host end's settings: tagged with `alias`, isolated on a `private` switch, and no
+/// address: no IPv6 link-local, so no DAD/MLD/RS flooded to every port of the switch
+/// (O(N) work per new NIC otherwise).
+fn host_end(alias: &str, private: bool) -> LinkSettings<'_> {
+    LinkSettings {
+        alias: Some(alias),
+        isolated: private.then_some(true),
+        no_ipv6_autoconf: true,
+        ..LinkSettings::default()
+    }
+}
+
+/// The jail end's settings, before its addresses: a secondary IPv4 address survives the
+/// removal of the primary (an in-place address change keeps the jail's routes); no IPv6
+/// link-local unless wanted, set before the link comes up.
+fn jail_end(addrs: &[jailnet_model::net::Cidr], slaac: bool, dhcp: bool) -> LinkSettings<'static> {
+    LinkSettings {
+        promote_secondaries: true,
+        no_ipv6_autoconf: !wants_ipv6(addrs, slaac, dhcp),
+        ..LinkSettings::default()
+    }
 }
 
 /// Whether the jail end of a NIC needs IPv6 link-local: it has an IPv6 address,
@@ -330,12 +338,7 @@ pub(super) fn commands(b: &LinuxBackend, change: &Change) -> Vec<String> {
                 "create veth {h}{m} master {switch} (peer {name} address {mac} in netns {ns})"
             )];
             let alias = tag(&change.id);
-            let port = LinkSettings {
-                alias: Some(&alias),
-                isolated: private.then_some(true),
-                no_ipv6_autoconf: true,
-                ..LinkSettings::default()
-            };
+            let port = host_end(&alias, *private);
             out.push(
                 Request::configure_link(LinkRef::Name(h), &port)
                     .describe()
@@ -347,11 +350,7 @@ pub(super) fn commands(b: &LinuxBackend, change: &Change) -> Vec<String> {
                     .describe()
                     .to_string(),
             );
-            let inside = LinkSettings {
-                promote_secondaries: true,
-                no_ipv6_autoconf: !wants_ipv6(addrs, *slaac, *dhcp),
-                ..LinkSettings::default()
-            };
+            let inside = jail_end(addrs, *slaac, *dhcp);
             let describe = Request::configure_link(LinkRef::Name(name.as_str()), &inside);
             out.push(format!("{} in netns {ns}", describe.describe()));
             let inside = format!("{name} in netns {ns}");
