@@ -345,10 +345,7 @@ impl<H: Host> Backend for FreebsdBackend<H> {
     fn observe(&mut self, scope: &[&Resource]) -> Result<Observed, BackendError> {
         let view = observe::gather(&mut self.host, scope, &self.run_dir)?;
         self.ipfw = view.ipfw.clone();
-        self.arp_filters = view
-            .ipfw
-            .is_some()
-            .then(|| observe::ngctl::arp_filters(&view.netgraph));
+        self.arp_filters = view.ipfw.is_some().then(|| view.arp_filters.clone());
         self.jail_devfs = BTreeMap::new();
         for r in scope {
             if let Resource::Devfs { jail, ruleset, .. } = r {

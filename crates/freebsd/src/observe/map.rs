@@ -69,7 +69,6 @@ fn extras(v: &HostView, scope: &[&Resource], o: &mut Observed) {
             o.insert(jailnet_plan::dnsmasq::leftover(ifname), true);
         }
     }
-    let filters = super::ngctl::arp_filters(&v.netgraph);
     for r in scope {
         match r {
             Resource::Guard {
@@ -95,7 +94,7 @@ fn extras(v: &HostView, scope: &[&Resource], o: &mut Observed) {
                     // A wanted ARP filter that is not spliced in: the guard is re-made.
                     let filter = crate::lower::arp_filter::node_name(port.as_str());
                     let filtered =
-                        !crate::lower::arp_filter::wanted(r) || filters.contains(&filter);
+                        !crate::lower::arp_filter::wanted(r) || v.arp_filters.contains(&filter);
                     let mac = if filtered { mac } else { Mac([0; 6]) };
                     o.insert(
                         Resource::Guard {

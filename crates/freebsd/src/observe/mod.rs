@@ -53,6 +53,8 @@ pub struct HostView {
     pub pf: pf::PfView,
     /// Netgraph nodes with their hooks (`ngctl list -l`), when netgraph is in scope.
     pub netgraph: Vec<ngctl::NgNode>,
+    /// The secure ports' ARP filter nodes among them ([`ngctl::arp_filters`]).
+    pub arp_filters: std::collections::BTreeSet<String>,
     /// ipfw rules (number, text) when guards are in scope (`ipfw list`).
     pub ipfw: Option<Vec<(u32, String)>>,
     /// Every devfs ruleset number (`devfs rule showsets`), when devfs is in scope.
@@ -130,6 +132,7 @@ pub fn gather<H: Host + ?Sized>(
     v.ifaces = ifconfig::parse(&run(host, &Invocation::new("ifconfig", ["-a"]))?.stdout)?;
     if ngctl::in_scope(scope) {
         v.netgraph = ngctl::parse_list(&run(host, &ngctl::list_long())?.stdout)?;
+        v.arp_filters = ngctl::arp_filters(&v.netgraph);
     }
     let jailish = scope.iter().any(|r| r.jail().is_some());
     if jailish {
