@@ -9,6 +9,7 @@ use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 
 use crate::conn::{Netlink, Request};
 use crate::error::{Error, Result};
+use crate::raw;
 use crate::types::LinkRef;
 
 /// One address as reported by a dump.
@@ -28,6 +29,47 @@ pub struct Address {
 pub const IFA_F_PERMANENT: u32 = 0x80;
 
 impl Address {
+    /// Decode a raw `RTM_NEWADDR` message (netlink header included) without the full
+    /// parser; `Ok(None)` for another message type or a family other than IPv4/IPv6.
+    pub fn from_raw(raw: &[u8]) -> std::result::Result<Option<Address>, String> {
+        const RTM_NEWADDR: u16 = 20;
+        const IFA_ADDRESS: u16 = 1;
+        const IFA_LOCAL: u16 = 2;
+        const IFA_LABEL: u16 = 3;
+        const IFA_FLAGS: u16 = 8;
+        // struct ifaddrmsg: family, prefix length, flags, scope (u8 each), index (u32).
+        let Some((hdr, attrs)) = raw::body(raw, RTM_NEWADDR, 8) else {
+            return Ok(None);
+        };
+        if ![libc::AF_INET, libc::AF_INET6].contains(&i32::from(hdr[0])) {
+            return Ok(None);
+        }
+        let (mut addr, mut local, mut label) = (None, None, None);
+        let mut flags = u32::from(hdr[2]);
+        for a in raw::attributes(attrs) {
+            let (kind, v) = a?;
+            match kind {
+                IFA_ADDRESS => addr = Some(raw::nla_ip(v)?),
+                IFA_LOCAL => local = Some(raw::nla_ip(v)?),
+                IFA_LABEL => label = Some(raw::nla_string(v)),
+                IFA_FLAGS => flags = raw::nla_u32(v)?,
+                _ => {}
+            }
+        }
+        // IPv4: IFA_LOCAL is the interface's own address (IFA_ADDRESS is the peer's on
+        // point-to-point links).
+        let Some(addr) = local.or(addr) else {
+            return Ok(None);
+        };
+        Ok(Some(Address {
+            index: u32::from_ne_bytes([hdr[4], hdr[5], hdr[6], hdr[7]]),
+            addr,
+            prefix_len: hdr[1],
+            flags,
+            label,
+        }))
+    }
+
     /// Whether the address expires (a DHCP lease, a SLAAC address): not permanent.
     pub fn is_dynamic(&self) -> bool {
         self.flags & IFA_F_PERMANENT == 0
@@ -136,48 +178,18 @@ impl Netlink {
 
     /// Every address in this namespace, both families.
     pub fn addresses(&mut self) -> Result<Vec<Address>> {
-        let replies = self.dump(
+        self.dump_with(
             RouteNetlinkMessage::GetAddress(AddressMessage::default()),
             "dump addresses",
-        )?;
-        Ok(replies
-            .iter()
-            .filter_map(|m| match m {
-                RouteNetlinkMessage::NewAddress(a) => address_from(a),
-                _ => None,
-            })
-            .collect())
+            Address::from_raw,
+        )
     }
-}
-
-fn address_from(msg: &AddressMessage) -> Option<Address> {
-    let mut addr = None;
-    let mut local = None;
-    let mut label = None;
-    let mut flags = u32::from(msg.header.flags.bits());
-    for a in &msg.attributes {
-        match a {
-            AddressAttribute::Address(ip) => addr = Some(*ip),
-            AddressAttribute::Local(ip) => local = Some(*ip),
-            AddressAttribute::Label(l) => label = Some(l.clone()),
-            AddressAttribute::Flags(f) => flags = f.bits(),
-            _ => {}
-        }
-    }
-    Some(Address {
-        index: msg.header.index,
-        // IPv4: IFA_LOCAL is the interface's own address (IFA_ADDRESS is the
-        // peer's on point-to-point links).
-        addr: local.or(addr)?,
-        prefix_len: msg.header.prefix_len,
-        flags,
-        label,
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use netlink_packet_route::address::AddressHeaderFlags;
 
     #[test]
     fn ipv4_gets_a_broadcast_address() {
@@ -205,5 +217,59 @@ mod tests {
             AddrOptions { nodad: true }
         )
         .is_ok());
+    }
+
+    /// `msg` as the kernel sends it: a netlink message of type RTM_NEWADDR.
+    fn wire(msg: AddressMessage) -> Vec<u8> {
+        use netlink_packet_core::{NetlinkMessage, NetlinkPayload};
+        let mut m = NetlinkMessage::new(
+            Default::default(),
+            NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewAddress(msg)),
+        );
+        m.finalize();
+        let mut buf = vec![0; m.buffer_len()];
+        m.serialize(&mut buf);
+        buf
+    }
+
+    #[test]
+    fn raw_addresses_decode_like_the_kernel_sends_them() {
+        // IPv4 on a point-to-point link: IFA_LOCAL is ours, IFA_ADDRESS the peer's.
+        let mut msg = address_message(7, "10.1.1.2".parse().unwrap(), 24);
+        msg.attributes
+            .retain(|a| !matches!(a, AddressAttribute::Address(_)));
+        msg.attributes
+            .push(AddressAttribute::Address("10.1.1.9".parse().unwrap()));
+        msg.attributes
+            .push(AddressAttribute::Label("eth0:1".into()));
+        msg.header.flags = AddressHeaderFlags::Permanent;
+        let a = Address::from_raw(&wire(msg)).unwrap().unwrap();
+        assert_eq!(a.index, 7);
+        assert_eq!(a.addr, "10.1.1.2".parse::<IpAddr>().unwrap());
+        assert_eq!(a.prefix_len, 24);
+        assert_eq!(a.label.as_deref(), Some("eth0:1"));
+        assert!(!a.is_dynamic());
+
+        // IPv6 with only IFA_ADDRESS, and IFA_FLAGS (32 bits) saying it is not permanent.
+        let mut msg = address_message(9, "fd00::5".parse().unwrap(), 64);
+        msg.header.flags = AddressHeaderFlags::Permanent;
+        msg.attributes
+            .push(AddressAttribute::Flags(AddressFlags::Nodad));
+        let a = Address::from_raw(&wire(msg)).unwrap().unwrap();
+        assert_eq!((a.index, a.prefix_len), (9, 64));
+        assert_eq!(a.addr, "fd00::5".parse::<IpAddr>().unwrap());
+        assert!(a.is_dynamic());
+        assert_eq!(a.label, None);
+    }
+
+    #[test]
+    fn raw_decoding_skips_other_messages_and_rejects_bad_ones() {
+        let mut raw = wire(address_message(3, "10.0.0.1".parse().unwrap(), 8));
+        raw[4] = 16; // RTM_NEWLINK
+        assert_eq!(Address::from_raw(&raw), Ok(None));
+        let mut raw = wire(address_message(3, "10.0.0.1".parse().unwrap(), 8));
+        // The first attribute (IFA_LOCAL, 4 bytes of address) claims 3 bytes of value.
+        raw[16 + 8] = 7;
+        assert!(Address::from_raw(&raw).is_err());
     }
 }

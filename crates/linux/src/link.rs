@@ -14,6 +14,7 @@ use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 use crate::conn::{Netlink, Request};
 use crate::error::{Error, Result};
 use crate::netns::NsFd;
+use crate::raw::{nla_string, nla_u32, NLA_TYPE_MASK};
 use crate::settings::LinkSettings;
 use crate::types::{check_ifname, LinkRef, MacAddr};
 
@@ -184,8 +185,6 @@ impl Link {
     }
 }
 
-/// An attribute's type without the NESTED / BYTEORDER flags.
-const NLA_TYPE_MASK: u16 = 0x3fff;
 const IFLA_ADDRESS: u16 = 1;
 const IFLA_IFNAME: u16 = 3;
 const IFLA_MTU: u16 = 4;
@@ -199,19 +198,6 @@ const IFLA_INFO_PORT_KIND: u16 = 4;
 const IFLA_INFO_PORT_DATA: u16 = 5;
 
 /// A NUL-terminated string attribute.
-fn nla_string(v: &[u8]) -> String {
-    let end = v.iter().position(|b| *b == 0).unwrap_or(v.len());
-    String::from_utf8_lossy(&v[..end]).into_owned()
-}
-
-fn nla_u32(v: &[u8]) -> std::result::Result<u32, String> {
-    let b: [u8; 4] = v
-        .get(..4)
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| format!("a 4-byte attribute of {} bytes", v.len()))?;
-    Ok(u32::from_ne_bytes(b))
-}
-
 fn vxlan_info(attrs: &[InfoVxlan]) -> VxlanInfo {
     let mut v = VxlanInfo::default();
     for a in attrs {

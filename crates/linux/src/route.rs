@@ -10,6 +10,7 @@ use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 
 use crate::conn::{Netlink, Request};
 use crate::error::Result;
+use crate::raw;
 use crate::types::LinkRef;
 
 /// The main routing table.
@@ -116,66 +117,139 @@ impl Netlink {
 
     /// Routes of the main table, both families.
     pub fn routes(&mut self) -> Result<Vec<Route>> {
-        // One dump for every family (AF_UNSPEC); IPv4 and IPv6 routes are kept. With
-        // strict checking (Linux 4.20+) the kernel reads the table in the request and
+        self.main_routes(None)
+    }
+
+    /// Routes of the main table of one family (`Some(true)`: IPv6), or both (`None`).
+    pub fn main_routes(&mut self, v6: Option<bool>) -> Result<Vec<Route>> {
+        // With strict checking (Linux 4.20+) the kernel reads the table in the request and
         // leaves out the local table's many entries; without, they are dropped here.
-        let strict = self.set_strict_check(true).is_ok();
+        let was_strict = self.strict_check();
+        let strict = was_strict || self.set_strict_check(true).is_ok();
         let mut msg = RouteMessage::default();
+        msg.header.address_family = match v6 {
+            None => AddressFamily::Unspec,
+            Some(false) => AddressFamily::Inet,
+            Some(true) => AddressFamily::Inet6,
+        };
         if strict {
             msg.header.table = RouteHeader::RT_TABLE_MAIN;
         }
-        let replies = self.dump(RouteNetlinkMessage::GetRoute(msg), "dump routes");
-        if strict {
+        let routes = self.dump_with(
+            RouteNetlinkMessage::GetRoute(msg),
+            "dump routes",
+            Route::from_raw,
+        );
+        if strict && !was_strict {
             // Other requests on this socket are built for the lenient checks.
             let _ = self.set_strict_check(false);
         }
-        let replies = replies?;
-        let mut out: Vec<Route> = replies
-            .iter()
-            .filter_map(|m| match m {
-                RouteNetlinkMessage::NewRoute(r) => route_from(r),
-                _ => None,
-            })
-            .collect();
+        let mut out = routes?;
         out.retain(|r| r.table == TABLE_MAIN);
         Ok(out)
     }
 }
 
-fn ip_of(a: &RouteAddress) -> Option<IpAddr> {
-    match a {
-        RouteAddress::Inet(a) => Some(IpAddr::V4(*a)),
-        RouteAddress::Inet6(a) => Some(IpAddr::V6(*a)),
-        _ => None,
+impl Route {
+    /// Decode a raw `RTM_NEWROUTE` message (netlink header included) without the full
+    /// parser; `Ok(None)` for another message type or a family other than IPv4/IPv6.
+    pub fn from_raw(raw: &[u8]) -> std::result::Result<Option<Route>, String> {
+        const RTM_NEWROUTE: u16 = 24;
+        const RTA_DST: u16 = 1;
+        const RTA_OIF: u16 = 4;
+        const RTA_GATEWAY: u16 = 5;
+        const RTA_PRIORITY: u16 = 6;
+        const RTA_TABLE: u16 = 15;
+        // struct rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type (u8
+        // each), flags (u32).
+        let Some((hdr, attrs)) = raw::body(raw, RTM_NEWROUTE, 12) else {
+            return Ok(None);
+        };
+        let dst = match i32::from(hdr[0]) {
+            libc::AF_INET => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+            libc::AF_INET6 => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+            _ => return Ok(None),
+        };
+        let mut r = Route {
+            dst,
+            dst_len: hdr[1],
+            gateway: None,
+            oif: None,
+            table: u32::from(hdr[4]),
+            protocol: hdr[5],
+            scope: hdr[6],
+            kind: hdr[7],
+            priority: None,
+        };
+        for a in raw::attributes(attrs) {
+            let (kind, v) = a?;
+            match kind {
+                RTA_DST => r.dst = raw::nla_ip(v)?,
+                RTA_GATEWAY => r.gateway = Some(raw::nla_ip(v)?),
+                RTA_OIF => r.oif = Some(raw::nla_u32(v)?),
+                RTA_TABLE => r.table = raw::nla_u32(v)?,
+                RTA_PRIORITY => r.priority = Some(raw::nla_u32(v)?),
+                _ => {}
+            }
+        }
+        Ok(Some(r))
     }
 }
 
-fn route_from(msg: &RouteMessage) -> Option<Route> {
-    let unspecified = match msg.header.address_family {
-        AddressFamily::Inet => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
-        AddressFamily::Inet6 => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
-        _ => return None,
-    };
-    let mut r = Route {
-        dst: unspecified,
-        dst_len: msg.header.destination_prefix_length,
-        gateway: None,
-        oif: None,
-        table: u32::from(msg.header.table),
-        protocol: msg.header.protocol.into(),
-        scope: msg.header.scope.into(),
-        kind: msg.header.kind.into(),
-        priority: None,
-    };
-    for a in &msg.attributes {
-        match a {
-            RouteAttribute::Destination(d) => r.dst = ip_of(d).unwrap_or(unspecified),
-            RouteAttribute::Gateway(g) => r.gateway = ip_of(g),
-            RouteAttribute::Oif(o) => r.oif = Some(*o),
-            RouteAttribute::Table(t) => r.table = *t,
-            RouteAttribute::Priority(p) => r.priority = Some(*p),
-            _ => {}
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use netlink_packet_core::{NetlinkMessage, NetlinkPayload};
+
+    /// `msg` as the kernel sends it: a netlink message of type RTM_NEWROUTE.
+    fn wire(msg: RouteMessage) -> Vec<u8> {
+        let mut m = NetlinkMessage::new(
+            Default::default(),
+            NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewRoute(msg)),
+        );
+        m.finalize();
+        let mut buf = vec![0; m.buffer_len()];
+        m.serialize(&mut buf);
+        buf
     }
-    Some(r)
+
+    #[test]
+    fn raw_routes_decode_like_the_kernel_sends_them() {
+        let mut msg = default_route_message("10.0.0.1".parse().unwrap(), Some(4));
+        msg.attributes.push(RouteAttribute::Priority(100));
+        let r = Route::from_raw(&wire(msg)).unwrap().unwrap();
+        assert!(r.is_default());
+        assert_eq!(r.dst, "0.0.0.0".parse::<IpAddr>().unwrap());
+        assert_eq!(r.gateway, Some("10.0.0.1".parse().unwrap()));
+        assert_eq!(
+            (r.oif, r.priority, r.table),
+            (Some(4), Some(100), TABLE_MAIN)
+        );
+
+        // A subnet route in table 1000 (beyond the header's u8: RTA_TABLE says it).
+        let mut msg = default_route_message("fd00::1".parse().unwrap(), None);
+        msg.header.destination_prefix_length = 48;
+        msg.header.table = 252; // RT_TABLE_COMPAT: the real id is in RTA_TABLE
+        msg.attributes
+            .retain(|a| !matches!(a, RouteAttribute::Gateway(_)));
+        msg.attributes
+            .push(RouteAttribute::Destination(route_address(
+                "fd00:1::".parse().unwrap(),
+            )));
+        msg.attributes.push(RouteAttribute::Table(1000));
+        let r = Route::from_raw(&wire(msg)).unwrap().unwrap();
+        assert!(!r.is_default());
+        assert_eq!((r.dst, r.dst_len), ("fd00:1::".parse().unwrap(), 48));
+        assert_eq!((r.gateway, r.table), (None, 1000));
+    }
+
+    #[test]
+    fn raw_decoding_skips_other_families_and_messages() {
+        let mut msg = default_route_message("10.0.0.1".parse().unwrap(), None);
+        msg.header.address_family = AddressFamily::Mpls;
+        assert_eq!(Route::from_raw(&wire(msg)), Ok(None));
+        let mut raw = wire(default_route_message("10.0.0.1".parse().unwrap(), None));
+        raw[4] = 20; // RTM_NEWADDR
+        assert_eq!(Route::from_raw(&raw), Ok(None));
+    }
 }

@@ -3,7 +3,7 @@
 //! of the scope looked up in those indexes. Tagged host links (`jailnet:<id>`)
 //! are reported as owned, and rebuilt into resources when the id says how.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
 
 use jailnet_model::names::JailName;
@@ -17,16 +17,21 @@ use crate::error::Result;
 use crate::fdb::FdbEntry;
 use crate::link::Link;
 use crate::route::Route;
+use crate::snapshot::RouteFamilies;
 
 /// One namespace's links and addresses, indexed.
 #[derive(Debug, Default)]
 pub(super) struct NsView {
     links: Vec<Link>,
+    /// Name → position in `links`, and index → position; left empty for a view of a few
+    /// links (a jail's), which are searched in order.
     by_name: HashMap<String, usize>,
     by_index: HashMap<u32, usize>,
-    addrs: HashMap<u32, Vec<Cidr>>,
-    /// (interface index, address) of addresses that expire: DHCP leases, SLAAC.
-    dynamic: HashSet<(u32, Cidr)>,
+    /// Every address, sorted by interface index (stable: dump order within one).
+    addr_if: Vec<u32>,
+    addrs: Vec<Cidr>,
+    /// (interface index, address) of addresses that expire (DHCP leases, SLAAC), sorted.
+    dynamic: Vec<(u32, Cidr)>,
     pub(super) routes: Vec<Route>,
     pub(super) fdb: Vec<FdbEntry>,
     /// (interface, address) pairs other resources own (shared-IP aliases), which
@@ -44,35 +49,43 @@ pub(super) struct Views {
     pub(super) jails: HashMap<String, NsView>,
 }
 
+/// Views of fewer links than this are searched in order, not indexed.
+const INDEX_FROM: usize = 8;
+
 impl NsView {
     fn new(links: Vec<Link>, addrs: Vec<crate::address::Address>) -> NsView {
-        let by_name = links
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l.name.clone(), i))
+        let (by_name, by_index) = if links.len() < INDEX_FROM {
+            (HashMap::new(), HashMap::new())
+        } else {
+            let enumerated = || links.iter().enumerate();
+            (
+                enumerated().map(|(i, l)| (l.name.clone(), i)).collect(),
+                enumerated().map(|(i, l)| (l.index, i)).collect(),
+            )
+        };
+        let mut all: Vec<(u32, Cidr, bool)> = addrs
+            .into_iter()
+            .map(|a| {
+                let c = Cidr {
+                    addr: a.addr,
+                    prefix: a.prefix_len,
+                };
+                (a.index, c, a.is_dynamic())
+            })
             .collect();
-        let by_index = links
+        all.sort_by_key(|(index, _, _)| *index);
+        let mut dynamic: Vec<(u32, Cidr)> = all
             .iter()
-            .enumerate()
-            .map(|(i, l)| (l.index, i))
+            .filter(|(_, _, d)| *d)
+            .map(|(i, c, _)| (*i, *c))
             .collect();
-        let mut by_if: HashMap<u32, Vec<Cidr>> = HashMap::new();
-        let mut dynamic = HashSet::new();
-        for a in addrs {
-            let c = Cidr {
-                addr: a.addr,
-                prefix: a.prefix_len,
-            };
-            if a.is_dynamic() {
-                dynamic.insert((a.index, c));
-            }
-            by_if.entry(a.index).or_default().push(c);
-        }
+        dynamic.sort();
         NsView {
             links,
             by_name,
             by_index,
-            addrs: by_if,
+            addr_if: all.iter().map(|(i, _, _)| *i).collect(),
+            addrs: all.into_iter().map(|(_, c, _)| c).collect(),
             dynamic,
             routes: Vec::new(),
             fdb: Vec::new(),
@@ -82,24 +95,31 @@ impl NsView {
 
     /// The link named `name`.
     pub(super) fn link(&self, name: &str) -> Option<&Link> {
+        if self.by_name.is_empty() {
+            return self.links.iter().find(|l| l.name == name);
+        }
         self.by_name.get(name).and_then(|i| self.links.get(*i))
     }
 
     /// The link with index `index`.
     pub(super) fn by_index(&self, index: u32) -> Option<&Link> {
+        if self.by_index.is_empty() {
+            return self.links.iter().find(|l| l.index == index);
+        }
         self.by_index.get(&index).and_then(|i| self.links.get(*i))
     }
 
     /// The addresses on interface `index`, as dumped.
     pub(super) fn addrs(&self, index: u32) -> &[Cidr] {
-        self.addrs.get(&index).map(Vec::as_slice).unwrap_or(&[])
+        let from = self.addr_if.partition_point(|i| *i < index);
+        let to = self.addr_if.partition_point(|i| *i <= index);
+        &self.addrs[from..to]
     }
 
     /// Whether `addr` on interface `index` expires (a DHCP lease, a SLAAC address).
     pub(super) fn is_dynamic(&self, index: u32, addr: &Cidr) -> bool {
-        self.dynamic.contains(&(index, *addr))
+        self.dynamic.binary_search(&(index, *addr)).is_ok()
     }
-
     /// Whether `addr` on `ifname` belongs to another resource.
     pub(super) fn is_claimed(&self, ifname: &str, addr: IpAddr) -> bool {
         self.claimed.contains(&(ifname.to_string(), addr))
@@ -137,36 +157,41 @@ pub(super) fn observe(b: &mut LinuxBackend, scope: &[&Resource]) -> Result<Obser
         hv.fdb = b.host()?.nl.fdb()?;
     }
 
-    // Jail namespaces: one connection each, veths + addresses, routes when asked.
-    let mut want_jails: HashMap<String, bool> = HashMap::new();
+    // Jail namespaces: one connection each; the NICs asked for (by name) and every
+    // address in one round trip, default routes of the families asked for in another.
+    let mut want_jails: BTreeMap<String, (Vec<&str>, RouteFamilies)> = BTreeMap::new();
     for r in scope {
         match r {
-            Resource::Nic { jail, .. } => {
-                want_jails.entry(jail.to_string()).or_insert(false);
+            Resource::Nic { jail, name, .. } => {
+                let w = want_jails.entry(jail.to_string()).or_default();
+                w.0.push(name.as_str());
             }
-            Resource::Route { jail, .. } => {
-                want_jails.insert(jail.to_string(), true);
+            Resource::Route { jail, v6, .. } => {
+                let w = want_jails.entry(jail.to_string()).or_default();
+                if *v6 {
+                    w.1.v6 = true;
+                } else {
+                    w.1.v4 = true;
+                }
             }
             _ => {}
         }
     }
     for (id, _) in &tagged {
-        if let Some((j, _)) = id.0.strip_prefix("nic:").and_then(|s| s.split_once('/')) {
-            want_jails.entry(j.to_string()).or_insert(false);
+        if let Some((j, name)) = id.0.strip_prefix("nic:").and_then(|s| s.split_once('/')) {
+            want_jails.entry(j.to_string()).or_default().0.push(name);
         }
     }
-    let mut jails = HashMap::new();
-    let mut names: Vec<(String, bool)> = want_jails.into_iter().collect();
-    names.sort();
-    for (j, routes) in names {
+    let mut jails = HashMap::with_capacity(want_jails.len());
+    for (j, (mut nics, routes)) in want_jails {
         let Some(conn) = b.jail_if_exists(&j)? else {
             continue;
         };
-        // A jail's NICs are veths: nothing else there is read.
-        let mut v = NsView::new(conn.nl.veths()?, conn.nl.addresses()?);
-        if routes {
-            v.routes = conn.nl.routes()?;
-        }
+        nics.sort_unstable();
+        nics.dedup();
+        let snap = conn.nl.snapshot(&nics, routes)?;
+        let mut v = NsView::new(snap.links, snap.addrs);
+        v.routes = snap.routes;
         jails.insert(j, v);
     }
     hv.claimed = scope
