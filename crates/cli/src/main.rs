@@ -10,6 +10,7 @@ mod demo;
 mod engine;
 mod exit;
 mod journal;
+mod limits;
 mod signals;
 mod sim;
 mod state_file;
@@ -22,6 +23,7 @@ fn main() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    limits::raise_open_files();
     let cli = args::Cli::parse();
     match cmd::run(&cli) {
         Ok(code) => std::process::exit(code),

@@ -1,6 +1,7 @@
 //! Reliability under faults, as root on the Linux backend in a sandbox namespace:
 //! SIGKILL at many points during `up` (the next `up` converges, a final `down` leaves the
-//! sandbox exactly as it started), 16 parallel `attach` calls, and drift repaired by `up`.
+//! sandbox exactly as it started), 16 parallel `attach` calls, drift on the host and inside
+//! jails repaired by `up`, and more jails than the soft open-file limit allows.
 //! Not root → `SKIP:`.
 
 use std::path::Path;
@@ -390,5 +391,143 @@ fn a_deleted_veth_and_a_flushed_table_are_reported_and_repaired() {
         .output()
         .unwrap();
     assert!(text(&tables.stdout).contains("dnat ip to 10.64.0.5:80"));
+    assert!(sb.run(&cfg, &state, &["down"], &[]).status.success());
+}
+
+#[test]
+fn up_and_down_of_more_jails_than_the_soft_open_file_limit_allows() {
+    if !root() {
+        eprintln!("SKIP up_and_down_of_more_jails…: needs root");
+        return;
+    }
+    // Each jail namespace costs jailnet two open files (a netlink socket and a namespace
+    // handle) for the whole command: 30 jails need more than a soft limit of 48, which
+    // jailnet raises to the hard limit (a thousand jails against Debian's usual 1024).
+    let sb = Sandbox::new("f");
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("j.toml");
+    std::fs::write(&cfg, many_jails(30)).unwrap();
+    let state = dir.path().join("state");
+    let limited = |args: &[&str]| {
+        use std::os::unix::process::CommandExt;
+        let mut c = jailnet();
+        c.args(["-c", cfg.to_str().unwrap(), "--backend", "linux"])
+            .args([
+                "--host-netns",
+                &sb.0,
+                "--state-dir",
+                state.to_str().unwrap(),
+            ])
+            .args(args);
+        // SAFETY: setrlimit is async-signal-safe; the closure only calls it.
+        unsafe {
+            c.pre_exec(|| {
+                let mut lim = libc::rlimit {
+                    rlim_cur: 0,
+                    rlim_max: 0,
+                };
+                if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                lim.rlim_cur = 48;
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        c.output().unwrap()
+    };
+    let out = limited(&["up"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(sb.jail_namespaces().len(), 30);
+    let out = limited(&["up"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("Nothing to do"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = limited(&["down"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(sb.jail_namespaces().is_empty());
+}
+
+#[test]
+fn drift_inside_jails_is_planned_and_repaired() {
+    if !root() {
+        eprintln!("SKIP drift_inside_jails…: needs root");
+        return;
+    }
+    let sb = Sandbox::new("i");
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("j.toml");
+    // j0 on switch b (IPv4), j1 and j2 on switch a (IPv4 and IPv6), each with default routes.
+    std::fs::write(&cfg, many_jails(3)).unwrap();
+    let state = dir.path().join("state");
+    assert!(sb.run(&cfg, &state, &["up"], &[]).status.success());
+    let in_jail = |jail: &str, args: &[&str]| {
+        let ns = format!("{}-{jail}", sb.0);
+        let ok = Command::new("ip")
+            .args(["-n", &ns])
+            .args(args)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "ip -n {ns} {args:?}");
+    };
+    let jail_state = |jail: &str| {
+        let ns = format!("{}-{jail}", sb.0);
+        let mut out = String::new();
+        for args in [vec!["-o", "addr"], vec!["route"], vec!["-6", "route"]] {
+            let o = Command::new("ip")
+                .args(["-n", &ns])
+                .args(&args)
+                .output()
+                .unwrap();
+            out.push_str(&text(&o.stdout));
+        }
+        out
+    };
+    let (j0, j1, j2) = (jail_state("j0"), jail_state("j1"), jail_state("j2"));
+    // By hand inside the jails: an address and routes removed, a MAC changed.
+    in_jail("j1", &["addr", "del", "10.61.0.2/22", "dev", "vnet0"]);
+    in_jail("j2", &["-6", "route", "del", "default"]);
+    in_jail(
+        "j0",
+        &["link", "set", "vnet0", "address", "02:00:00:00:00:01"],
+    );
+    let out = sb.run(&cfg, &state, &["plan"], &[]);
+    let plan = text(&out.stdout);
+    for want in [
+        "~ nic:j1/vnet0",
+        "+ route4:j1",
+        "+ route6:j2",
+        "- nic:j0/vnet0",
+        "+ nic:j0/vnet0",
+    ] {
+        assert!(plan.lines().any(|l| l.starts_with(want)), "{want}:\n{plan}");
+    }
+    assert!(!plan.contains("route6:j1"), "{plan}");
+    let out = sb.run(&cfg, &state, &["up"], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = sb.run(&cfg, &state, &["plan"], &[]);
+    assert!(
+        text(&out.stdout).contains("No changes"),
+        "{}",
+        text(&out.stdout)
+    );
+    let strip = |s: String| -> String {
+        // Interface indexes change when a NIC is made again; link-local addresses follow
+        // the MAC, which is the allocated one again.
+        s.lines()
+            .filter(|l| !l.contains("fe80::"))
+            .map(|l| l.split_once(": ").map_or(l, |(_, r)| r).to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(strip(jail_state("j1")), strip(j1));
+    assert_eq!(strip(jail_state("j2")), strip(j2));
+    assert_eq!(strip(jail_state("j0")), strip(j0));
     assert!(sb.run(&cfg, &state, &["down"], &[]).status.success());
 }
