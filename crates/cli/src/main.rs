@@ -9,6 +9,7 @@ mod config;
 mod demo;
 mod engine;
 mod exit;
+mod heap;
 mod journal;
 mod limits;
 mod signals;
@@ -23,6 +24,7 @@ fn main() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    let _ = heap::use_huge_pages();
     limits::raise_open_files();
     let cli = args::Cli::parse();
     match cmd::run(&cli) {
