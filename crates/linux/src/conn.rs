@@ -110,6 +110,20 @@ impl Netlink {
         Ok(nl)
     }
 
+    /// Open a connection inside each namespace of `fds` (see [`NsFd::run_each`]).
+    pub fn open_in_each(fds: &[&NsFd]) -> Result<Vec<Netlink>> {
+        let opened = NsFd::run_each(fds, |_| Netlink::open())?;
+        opened
+            .into_iter()
+            .zip(fds)
+            .map(|(nl, fd)| {
+                let mut nl = nl?;
+                nl.label = fd.label().to_string();
+                Ok(nl)
+            })
+            .collect()
+    }
+
     /// Which namespace this connection talks to (for messages).
     pub fn label(&self) -> &str {
         &self.label

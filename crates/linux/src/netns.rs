@@ -102,6 +102,30 @@ impl NsFd {
     }
 }
 
+impl NsFd {
+    /// Run `f(i)` inside each namespace `fds[i]` in turn, on the calling thread, going
+    /// straight from one to the next and back to where the thread was at the end (one
+    /// `setns` per namespace, not two). Stops at the first namespace it cannot enter.
+    pub fn run_each<T>(fds: &[&NsFd], mut f: impl FnMut(usize) -> T) -> Result<Vec<T>> {
+        let Some(first) = fds.first() else {
+            return Ok(Vec::new());
+        };
+        first.run(|| {
+            let mut out = Vec::with_capacity(fds.len());
+            out.push(f(0));
+            for (i, fd) in fds.iter().enumerate().skip(1) {
+                // SAFETY: `fd.file` is a valid nsfs descriptor; `run` goes back home after.
+                if unsafe { libc::setns(fd.file.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
+                    let e = io::Error::last_os_error();
+                    return Err(Error::io("setns into", fd.label.clone(), e));
+                }
+                out.push(f(i));
+            }
+            Ok(out)
+        })?
+    }
+}
+
 thread_local! {
     /// The thread's own network namespace, for going back after [`NsFd::run`]
     /// (kept open for the thread's life).

@@ -202,22 +202,33 @@ impl LinuxBackend {
         Ok(())
     }
 
-    /// Jail `jail`'s connection, or `None` when its namespace does not exist (looked
-    /// at again even when a connection is open: it keeps a deleted namespace alive).
-    fn jail_if_exists(&mut self, jail: &str) -> Result<Option<&mut Conn>> {
-        let ns = self.jail_netns(jail);
-        if self.jails.contains_key(&ns) {
-            if !Netns::exists(&ns) {
-                self.jails.remove(&ns);
-                return Ok(None);
+    /// Connect to the namespaces of `jails` in one pass (one `setns` each), and check the
+    /// ones connected before still exist; afterwards [`LinuxBackend::connected_jail`] has
+    /// a connection for each jail whose namespace exists.
+    fn connect_jails(&mut self, jails: &[&str]) -> Result<()> {
+        let mut fds = Vec::new();
+        for j in jails {
+            let ns = self.jail_netns(j);
+            if self.jails.contains_key(&ns) {
+                if !Netns::exists(&ns) {
+                    self.jails.remove(&ns);
+                }
+            } else if let Some(fd) = Netns::open_fd(&ns)? {
+                fds.push((ns, fd));
             }
-        } else {
-            let Some(conn) = Conn::open_if_exists(&ns)? else {
-                return Ok(None);
-            };
-            self.jails.insert(ns.clone(), conn);
         }
-        Ok(self.jails.get_mut(&ns))
+        let refs: Vec<&NsFd> = fds.iter().map(|(_, fd)| fd).collect();
+        let conns = Netlink::open_in_each(&refs)?;
+        for ((ns, fd), nl) in fds.into_iter().zip(conns) {
+            self.jails.insert(ns, Conn { fd: Some(fd), nl });
+        }
+        Ok(())
+    }
+
+    /// Jail `jail`'s connection if there is one (see [`LinuxBackend::connect_jails`]).
+    fn connected_jail(&mut self, jail: &str) -> Option<&mut Conn> {
+        let ns = self.jail_netns(jail);
+        self.jails.get_mut(&ns)
     }
 
     /// Jail `jail`'s connection (opened on first use).

@@ -182,9 +182,11 @@ pub(super) fn observe(b: &mut LinuxBackend, scope: &[&Resource]) -> Result<Obser
             want_jails.entry(j.to_string()).or_default().0.push(name);
         }
     }
+    let names: Vec<&str> = want_jails.keys().map(String::as_str).collect();
+    b.connect_jails(&names)?;
     let mut jails = HashMap::with_capacity(want_jails.len());
     for (j, (mut nics, routes)) in want_jails {
-        let Some(conn) = b.jail_if_exists(&j)? else {
+        let Some(conn) = b.connected_jail(&j) else {
             continue;
         };
         nics.sort_unstable();
