@@ -7,8 +7,9 @@ mod util;
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
+use jailnet_linux::snapshot::RouteFamilies;
 use jailnet_linux::{
-    create_tap_in, sysctl, AddrOptions, BridgeSpec, Error, LinkRef, MacAddr, Netlink, Netns,
+    create_tap_in, sysctl, AddrOptions, BridgeSpec, Error, LinkRef, MacAddr, Netlink, Netns, NsFd,
     Request, VethSpec, VxlanSpec,
 };
 use util::{current_ns_inode, Sandbox};
@@ -119,6 +120,35 @@ fn run_enters_on_the_calling_thread_nests_and_always_comes_back() {
         a.fd.run(|| b.fd.run(current_ns_inode).unwrap()).unwrap();
     }
     assert_eq!(fds(), before);
+}
+
+#[test]
+fn run_each_goes_from_namespace_to_namespace_and_back() {
+    let Some(mut sb) = Sandbox::new("run_each_goes_from_namespace_to_namespace_and_back") else {
+        return;
+    };
+    let (a, b, c) = (sb.ns(), sb.ns(), sb.ns());
+    let home = current_ns_inode();
+    let inode = |ns: &util::Ns| ns.fd_file_inode();
+    let seen = NsFd::run_each(&[&a.fd, &b.fd, &c.fd], |i| (i, current_ns_inode())).unwrap();
+    assert_eq!(
+        seen,
+        vec![(0, inode(&a)), (1, inode(&b)), (2, inode(&c))],
+        "each closure ran in its own namespace"
+    );
+    assert_eq!(current_ns_inode(), home);
+    // Sockets made there stay there: one connection per namespace, each sees its own lo.
+    let conns = Netlink::open_in_each(&[&a.fd, &b.fd]).unwrap();
+    assert_eq!(conns.len(), 2);
+    // A namespace that cannot be entered (a UTS namespace handle) stops the walk; the
+    // thread is back home.
+    let uts = NsFd::open_path(std::path::Path::new("/proc/self/ns/uts")).unwrap();
+    let mut ran = Vec::new();
+    let err = NsFd::run_each(&[&a.fd, &uts, &c.fd], |i| ran.push(i)).unwrap_err();
+    assert!(err.to_string().contains("setns"), "{err}");
+    assert_eq!(ran, vec![0]);
+    assert_eq!(current_ns_inode(), home);
+    assert!(NsFd::run_each(&[], |_| ()).unwrap().is_empty());
 }
 
 /// `ip -n NS -d link show DEV` (tests may run `ip`); `None` when `ip` is missing.
@@ -310,6 +340,55 @@ fn addresses_and_default_routes_in_the_jail() {
     assert!(routes
         .iter()
         .any(|r| r.dst == ip("10.9.0.0") && r.dst_len == 24 && r.oif == Some(idx)));
+
+    // The observation read: named links (a missing one left out) and every address in
+    // one round trip, then only the route families asked for.
+    let v4 = RouteFamilies {
+        v4: true,
+        v6: false,
+    };
+    let snap = nl.snapshot(&["eth0", "nosuch0"], v4).unwrap();
+    assert_eq!(snap.links.len(), 1);
+    assert_eq!(
+        (snap.links[0].name.as_str(), snap.links[0].index),
+        ("eth0", idx)
+    );
+    for want in ["10.9.0.2", "fd00:9::2"] {
+        assert!(snap.addrs.iter().any(|a| a.addr == ip(want)), "{want}");
+    }
+    assert!(
+        snap.routes.iter().all(|r| r.dst.is_ipv4()),
+        "{:?}",
+        snap.routes
+    );
+    assert!(snap
+        .routes
+        .iter()
+        .any(|r| r.is_default() && r.gateway == Some(ip("10.9.0.1"))));
+    let v6 = RouteFamilies {
+        v4: false,
+        v6: true,
+    };
+    let snap = nl.snapshot(&[], v6).unwrap();
+    assert!(snap.links.is_empty());
+    assert!(
+        snap.routes.iter().all(|r| r.dst.is_ipv6()),
+        "{:?}",
+        snap.routes
+    );
+    assert!(snap
+        .routes
+        .iter()
+        .any(|r| r.is_default() && r.gateway == Some(ip("fd00:9::1"))));
+    let both = nl
+        .snapshot(&["eth0"], RouteFamilies { v4: true, v6: true })
+        .unwrap();
+    assert_eq!(both.routes.iter().filter(|r| r.is_default()).count(), 2);
+    let none = nl.snapshot(&["eth0"], RouteFamilies::default()).unwrap();
+    assert!(none.routes.is_empty());
+    // The connection, now checking reads strictly, still does everything else.
+    assert_eq!(nl.index_of("eth0".into()).unwrap(), idx);
+    assert!(!nl.addresses().unwrap().is_empty());
 
     let err = nl.add_default_route(ip("10.9.0.1"), None).unwrap_err();
     assert!(err.is_exists(), "{err}");

@@ -28,6 +28,15 @@ impl Ns {
     pub fn netlink(&self) -> Netlink {
         Netlink::open_in(&self.fd).expect("open netlink in namespace")
     }
+
+    /// The namespace's inode (what `/proc/thread-self/ns/net` shows from inside it).
+    pub fn fd_file_inode(&self) -> u64 {
+        use std::os::fd::AsRawFd;
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(format!("/proc/self/fd/{}", self.fd.as_raw_fd()))
+            .expect("stat namespace fd")
+            .ino()
+    }
 }
 
 impl Sandbox {
