@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 
 use netlink_packet_core::{DefaultNla, NLM_F_CREATE, NLM_F_EXCL};
-use netlink_packet_core::{NlasIterator, ParseableParametrized};
+use netlink_packet_core::{NlaBuffer, ParseableParametrized};
 use netlink_packet_route::link::{
     InfoBridgePort, InfoData, InfoKind, InfoPortData, InfoPortKind, InfoVxlan, LinkAttribute,
     LinkExtentMask, LinkFlags, LinkInfo, LinkMessage, LinkProtoInfoBridge,
@@ -14,7 +14,7 @@ use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 use crate::conn::{Netlink, Request};
 use crate::error::{Error, Result};
 use crate::netns::NsFd;
-use crate::raw::{nla_string, nla_u32, NLA_TYPE_MASK};
+use crate::raw::{self, nla_string, nla_u32};
 use crate::settings::LinkSettings;
 use crate::types::{check_ifname, LinkRef, MacAddr};
 
@@ -82,14 +82,11 @@ impl Link {
     /// `Ok(None)` for any other message type.
     pub fn from_raw(raw: &[u8]) -> std::result::Result<Option<Link>, String> {
         const RTM_NEWLINK: u16 = 16;
-        const HDR: usize = 16;
-        const IFINFO: usize = 16;
-        if raw.len() < HDR + IFINFO || u16::from_ne_bytes([raw[4], raw[5]]) != RTM_NEWLINK {
+        // struct ifinfomsg: family, pad (u8 each), type (u16), index, flags, change (u32).
+        let Some((hdr, attrs)) = raw::body(raw, RTM_NEWLINK, 16) else {
             return Ok(None);
-        }
-        let body = &raw[HDR..];
-        let u32_at =
-            |i: usize| u32::from_ne_bytes([body[i], body[i + 1], body[i + 2], body[i + 3]]);
+        };
+        let u32_at = |i: usize| u32::from_ne_bytes([hdr[i], hdr[i + 1], hdr[i + 2], hdr[i + 3]]);
         let flags = LinkFlags::from_bits_retain(u32_at(8));
         let mut link = Link {
             index: u32_at(4),
@@ -97,10 +94,10 @@ impl Link {
             lower_up: flags.contains(LinkFlags::LowerUp),
             ..Link::default()
         };
-        for nla in NlasIterator::new(&body[IFINFO..]) {
-            let nla = nla.map_err(|e| e.to_string())?;
-            let v = nla.value();
-            match nla.kind() & NLA_TYPE_MASK {
+        let mut it = raw::attributes(attrs);
+        while let Some(a) = it.next() {
+            let (kind, v) = a?;
+            match kind {
                 IFLA_ADDRESS => link.mac = MacAddr::from_slice(v),
                 IFLA_IFNAME => link.name = nla_string(v),
                 IFLA_MTU => link.mtu = nla_u32(v)?,
@@ -110,6 +107,7 @@ impl Link {
                 IFLA_LINK_NETNSID => link.link_netnsid = Some(nla_u32(v)? as i32),
                 // A kind whose settings are read (vxlan): the full parser.
                 IFLA_LINKINFO if link.apply_raw_info(v)? => {
+                    let nla = NlaBuffer::new_checked(it.whole()).map_err(|e| e.to_string())?;
                     let attr = LinkAttribute::parse_with_param(&nla, AddressFamily::Unspec)
                         .map_err(|e| e.to_string())?;
                     link.apply(&attr);
@@ -124,16 +122,16 @@ impl Link {
     /// kind's own settings are needed too (a vxlan device).
     fn apply_raw_info(&mut self, info: &[u8]) -> std::result::Result<bool, String> {
         let mut bridge_port = false;
-        for nla in NlasIterator::new(info) {
-            let nla = nla.map_err(|e| e.to_string())?;
-            match nla.kind() & NLA_TYPE_MASK {
-                IFLA_INFO_KIND => self.kind = Some(nla_string(nla.value())),
-                IFLA_INFO_PORT_KIND => bridge_port = nla_string(nla.value()) == "bridge",
+        for a in raw::attributes(info) {
+            let (kind, v) = a?;
+            match kind {
+                IFLA_INFO_KIND => self.kind = Some(nla_string(v)),
+                IFLA_INFO_PORT_KIND => bridge_port = nla_string(v) == "bridge",
                 IFLA_INFO_PORT_DATA if bridge_port => {
-                    for a in NlasIterator::new(nla.value()) {
-                        let a = a.map_err(|e| e.to_string())?;
-                        if a.kind() & NLA_TYPE_MASK == IFLA_BRPORT_ISOLATED {
-                            self.isolated = a.value().first().map(|b| *b != 0);
+                    for p in raw::attributes(v) {
+                        let (kind, v) = p?;
+                        if kind == IFLA_BRPORT_ISOLATED {
+                            self.isolated = v.first().map(|b| *b != 0);
                         }
                     }
                 }

@@ -26,14 +26,25 @@ pub(crate) fn body(raw: &[u8], kind: u16, fixed: usize) -> Option<(&[u8], &[u8])
 }
 
 /// Each attribute of `attrs` as (type without flags, value); a malformed one is an
-/// error and ends the walk.
+/// error and ends the walk. [`Attributes::whole`] gives the last one with its header.
 pub(crate) fn attributes(attrs: &[u8]) -> Attributes<'_> {
-    Attributes { rest: attrs }
+    Attributes {
+        rest: attrs,
+        last: &[],
+    }
 }
 
 /// The iterator of [`attributes`].
 pub(crate) struct Attributes<'a> {
     rest: &'a [u8],
+    last: &'a [u8],
+}
+
+impl<'a> Attributes<'a> {
+    /// The attribute last returned, header included (for a full parser).
+    pub(crate) fn whole(&self) -> &'a [u8] {
+        self.last
+    }
 }
 
 impl<'a> Iterator for Attributes<'a> {
@@ -51,6 +62,7 @@ impl<'a> Iterator for Attributes<'a> {
             return Some(Err(e));
         }
         let value = &self.rest[4..len];
+        self.last = &self.rest[..len];
         self.rest = self.rest.get((len + 3) & !3..).unwrap_or(&[]);
         Some(Ok((kind, value)))
     }
