@@ -19,10 +19,16 @@ pub struct Observed {
 
 impl Observed {
     pub fn insert(&mut self, r: Resource, tagged: bool) {
-        if tagged {
-            self.tagged.insert(r.id());
+        self.insert_with(r, |_| tagged);
+    }
+
+    /// Insert `r`, tagged if `tagged` says so of its id (the id is made once).
+    pub fn insert_with(&mut self, r: Resource, tagged: impl FnOnce(&ResourceId) -> bool) {
+        let id = r.id();
+        if tagged(&id) {
+            self.tagged.insert(id.clone());
         }
-        self.resources.insert(r);
+        self.resources.nodes.insert(id, r);
     }
 }
 

@@ -89,6 +89,9 @@ pub(super) fn observe(b: &mut LinuxBackend, scope: &[&Resource], o: &mut Observe
             o.insert(damaged(r), true);
         }
     }
+    if tags.is_empty() {
+        return Ok(());
+    }
     let in_scope: BTreeSet<ResourceId> = scope.iter().map(|r| r.id()).collect();
     for id in tags.keys().filter(|id| !in_scope.contains(*id)) {
         if let Some(r) = leftover(id) {

@@ -209,8 +209,7 @@ pub(super) fn observe(b: &mut LinuxBackend, scope: &[&Resource]) -> Result<Obser
     let tag_ids: BTreeSet<ResourceId> = tagged.iter().map(|(id, _)| id.clone()).collect();
     for want in scope {
         if let Some(have) = observe_one(b, want, &views)? {
-            let t = tag_ids.contains(&have.id());
-            o.insert(have, t);
+            o.insert_with(have, |id| tag_ids.contains(id));
         }
     }
     super::firewall::observe(b, scope, &mut o)?;
