@@ -531,3 +531,55 @@ fn drift_inside_jails_is_planned_and_repaired() {
     assert_eq!(strip(jail_state("j0")), strip(j0));
     assert!(sb.run(&cfg, &state, &["down"], &[]).status.success());
 }
+
+#[test]
+fn up_into_namespaces_made_beforehand_and_down_leaves_them() {
+    if !root() {
+        eprintln!("SKIP up_into_namespaces_made_beforehand…: needs root");
+        return;
+    }
+    // Jail namespaces an admin (or a container tool) made, empty: no interface up, no
+    // routing table yet. jailnet wires them and, not having made them, leaves them.
+    let sb = Sandbox::new("p");
+    let names: Vec<String> = (0..3).map(|i| format!("{}-j{i}", sb.0)).collect();
+    for n in &names {
+        assert!(Command::new("ip")
+            .args(["netns", "add", n])
+            .status()
+            .unwrap()
+            .success());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("j.toml");
+    std::fs::write(&cfg, many_jails(3)).unwrap();
+    let state = dir.path().join("state");
+    let out = sb.run(&cfg, &state, &["up"], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let routes = Command::new("ip")
+        .args(["-n", &names[1], "route"])
+        .output()
+        .unwrap();
+    assert!(
+        text(&routes.stdout).contains("default via 10.61.0.1"),
+        "{}",
+        text(&routes.stdout)
+    );
+    let out = sb.run(&cfg, &state, &["plan"], &[]);
+    assert!(
+        text(&out.stdout).contains("No changes"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(sb.run(&cfg, &state, &["down"], &[]).status.success());
+    let mut left = sb.jail_namespaces();
+    left.sort();
+    assert_eq!(left, names, "the namespaces jailnet did not make stay");
+    for n in &names {
+        let links = Command::new("ip")
+            .args(["-n", n, "-o", "link"])
+            .output()
+            .unwrap();
+        let links = text(&links.stdout);
+        assert_eq!(links.lines().count(), 1, "only lo is left in {n}:\n{links}");
+    }
+}

@@ -144,7 +144,12 @@ impl Netlink {
             // Other requests on this socket are built for the lenient checks.
             let _ = self.set_strict_check(false);
         }
-        let mut out = routes?;
+        let mut out = match routes {
+            // Asked for one family's main table (strict checking), the kernel says ENOENT
+            // when that table does not exist yet: a namespace with no route of that family.
+            Err(e) if strict && v6.is_some() && e.errno() == Some(libc::ENOENT) => Vec::new(),
+            other => other?,
+        };
         out.retain(|r| r.table == TABLE_MAIN);
         Ok(out)
     }

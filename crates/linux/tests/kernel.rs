@@ -292,6 +292,34 @@ fn bridge_port_isolated_before_up_and_alias() {
 }
 
 #[test]
+fn a_fresh_namespace_has_no_routes_of_either_family() {
+    let Some(mut sb) = Sandbox::new("a_fresh_namespace_has_no_routes") else {
+        return;
+    };
+    // `ip netns add` and nothing else: lo down, no routing table made yet. Asked for one
+    // family's main table, the kernel answers ENOENT; that is no routes, not an error.
+    let jail = sb.ns();
+    let mut nl = jail.netlink();
+    for families in [
+        RouteFamilies {
+            v4: true,
+            v6: false,
+        },
+        RouteFamilies {
+            v4: false,
+            v6: true,
+        },
+        RouteFamilies { v4: true, v6: true },
+    ] {
+        let snap = nl.snapshot(&["eth0"], families).unwrap();
+        assert!(snap.links.is_empty() && snap.routes.is_empty(), "{snap:?}");
+    }
+    assert!(nl.main_routes(Some(false)).unwrap().is_empty());
+    assert!(nl.main_routes(Some(true)).unwrap().is_empty());
+    assert!(nl.routes().unwrap().is_empty());
+}
+
+#[test]
 fn addresses_and_default_routes_in_the_jail() {
     let Some(mut sb) = Sandbox::new("addresses_and_default_routes") else {
         return;

@@ -255,7 +255,11 @@ impl Resource {
                 concat(&[if *v6 { "route6:" } else { "route4:" }, jail.as_str()])
             }
             Resource::GatewayPin { jail, gateway, .. } => concat(&[
-                if gateway.is_ipv6() { "gwpin6:" } else { "gwpin4:" },
+                if gateway.is_ipv6() {
+                    "gwpin6:"
+                } else {
+                    "gwpin4:"
+                },
                 jail.as_str(),
             ]),
             Resource::Alias { ifname, cidr, .. } => format!("alias:{ifname}/{}", cidr.addr),
