@@ -5,9 +5,11 @@
 #      IPv4 address each and a default route, then tear them down, with jailnet (release build,
 #      namespaces pre-created like the peers do; and again with jailnet creating them) and the
 #      peers of bench/peers.sh (shell `ip`, `ip -batch`, CNI bridge + host-local, netavark);
-#   2. a no-op `jailnet up` on 1000 jails (hyperfine when installed, else repeated timing);
+#   2. a no-op `jailnet up` on 1000 jails (hyperfine, 3 warm-up + 50 runs, mean and median,
+#      when installed; else repeated timing);
 #   3. jail<->jail TCP throughput over a jailnet switch vs a direct veth pair, and jail ->
-#      upstream namespace through jailnet's NAT (iperf3, loopback-only traffic);
+#      upstream namespace through jailnet's NAT (iperf3, namespaces only; the three paths
+#      in turn $IPERF_ROUNDS times (default 5), each path's median);
 #   4. processes spawned per VNET NIC and per firewall change by the FreeBSD backend (simulator
 #      transcript), next to iocage's and pot's.
 # Writes bench/out/{results.tsv,table.md,noop.txt,iperf.tsv,freebsd.txt,plot.svg}.
@@ -21,6 +23,7 @@ HOST=bench-host
 ST=/tmp/bench-jailnet
 NS_LIST=${BENCH_NS:-100 500 1000}
 IPERF_SECONDS=${IPERF_SECONDS:-5}
+IPERF_ROUNDS=${IPERF_ROUNDS:-5}
 mkdir -p "$OUT"
 
 cleanup() {
@@ -96,8 +99,10 @@ rm -f "$OUT/results.raw"
 cleanup; mkdir -p "$ST"; ip netns add $HOST; config 1000 > "$ST/jailnet.toml"
 jn up > /dev/null
 if command -v hyperfine > /dev/null; then
-  hyperfine -N -w 3 -r 30 --export-json "$OUT/noop.json" \
+  hyperfine -N -w 3 -r 50 --export-json "$OUT/noop.json" \
     "$J --backend linux --host-netns $HOST --state-dir $ST -c $ST/jailnet.toml up" | tee "$OUT/noop.txt"
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("  median %.1f ms" % (r["median"]*1000))' \
+    "$OUT/noop.json" | tee -a "$OUT/noop.txt"
 else
   for r in 1 2 3 4 5; do s=$(now); jn up > /dev/null; e=$(now); awk -v s="$s" -v e="$e" 'BEGIN{printf "noop up: %.1f ms\n", (e-s)*1000}'; done | tee "$OUT/noop.txt"
 fi
@@ -115,7 +120,6 @@ ip netns add bench-va; ip netns add bench-vb
 ip -n bench-va link add eth0 type veth peer name eth0 netns bench-vb
 ip -n bench-va addr add 10.79.0.1/24 dev eth0; ip -n bench-vb addr add 10.79.0.2/24 dev eth0
 for ns in bench-va bench-vb; do ip -n $ns link set eth0 up; ip -n $ns link set lo up; done
-direct=$(iperf bench-va bench-vb 10.79.0.1)
 
 mkdir -p "$ST"; ip netns add $HOST; ip netns add bench-up
 ip -n $HOST link add up0 type veth peer name eth0 netns bench-up
@@ -137,14 +141,30 @@ switch = "lan"
 ip4 = ["10.78.0.3/24"]
 T
 jn up > /dev/null || echo "jailnet up (throughput) failed" >&2
-bridged=$(iperf $HOST-a $HOST-b 10.78.0.2)
-nat=$(iperf bench-up $HOST-a 192.0.2.2)
+# The three paths in turn, $IPERF_ROUNDS times (one iperf3 run on this VM varies by up to
+# 20 %); each path's median.
+: > "$OUT/iperf.raw"
+for r in $(seq 1 "$IPERF_ROUNDS"); do
+  printf 'direct %s\n' "$(iperf bench-va bench-vb 10.79.0.1)" >> "$OUT/iperf.raw"
+  printf 'bridged %s\n' "$(iperf $HOST-a $HOST-b 10.78.0.2)" >> "$OUT/iperf.raw"
+  printf 'nat %s\n' "$(iperf bench-up $HOST-a 192.0.2.2)" >> "$OUT/iperf.raw"
+done
 jn down > /dev/null
-awk -v d="$direct" -v b="$bridged" -v n="$nat" 'BEGIN{
-  printf "path\tGbit/s\tof direct\n"
-  printf "direct veth pair\t%.2f\t100.0 %%\n", d
-  printf "jailnet switch (bridge)\t%.2f\t%.1f %%\n", b, b*100/d
-  printf "jailnet NAT to upstream\t%.2f\t%.1f %%\n", n, n*100/d }' | tee "$OUT/iperf.tsv"
+python3 - "$OUT/iperf.raw" <<'PY' | tee "$OUT/iperf.tsv"
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    f = line.split()
+    if len(f) == 2:
+        runs.setdefault(f[0], []).append(float(f[1]))
+med = {k: statistics.median(v) for k, v in runs.items()}
+d = med["direct"]
+print("path\tGbit/s\tof direct\truns")
+for key, name in [("direct", "direct veth pair"), ("bridged", "jailnet switch (bridge)"),
+                  ("nat", "jailnet NAT to upstream")]:
+    each = " ".join(f"{x:.2f}" for x in runs[key])
+    print(f"{name}\t{med[key]:.2f}\t{med[key] * 100 / d:.1f} %\t{each}")
+PY
 cleanup
 
 # 4. FreeBSD backend: processes per VNET NIC and per firewall change (simulator transcript).
