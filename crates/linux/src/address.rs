@@ -221,15 +221,7 @@ mod tests {
 
     /// `msg` as the kernel sends it: a netlink message of type RTM_NEWADDR.
     fn wire(msg: AddressMessage) -> Vec<u8> {
-        use netlink_packet_core::{NetlinkMessage, NetlinkPayload};
-        let mut m = NetlinkMessage::new(
-            Default::default(),
-            NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewAddress(msg)),
-        );
-        m.finalize();
-        let mut buf = vec![0; m.buffer_len()];
-        m.serialize(&mut buf);
-        buf
+        crate::raw::wire(RouteNetlinkMessage::NewAddress(msg))
     }
 
     #[test]

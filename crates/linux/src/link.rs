@@ -605,16 +605,7 @@ mod tests {
     }
 
     fn raw_of(msg: &LinkMessage) -> Vec<u8> {
-        let mut nl = netlink_packet_core::NetlinkMessage::new(
-            netlink_packet_core::NetlinkHeader::default(),
-            netlink_packet_core::NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(
-                msg.clone(),
-            )),
-        );
-        nl.finalize();
-        let mut raw = vec![0; nl.buffer_len()];
-        nl.serialize(&mut raw);
-        raw
+        crate::raw::wire(RouteNetlinkMessage::NewLink(msg.clone()))
     }
 
     #[test]

@@ -94,6 +94,18 @@ pub(crate) fn nla_ip(v: &[u8]) -> std::result::Result<IpAddr, String> {
     Err(format!("an address attribute of {} bytes", v.len()))
 }
 
+/// `msg` as the kernel sends it: a netlink message with a default header (for tests of
+/// the raw decoders).
+#[cfg(test)]
+pub(crate) fn wire(msg: netlink_packet_route::RouteNetlinkMessage) -> Vec<u8> {
+    use netlink_packet_core::{NetlinkMessage, NetlinkPayload};
+    let mut m = NetlinkMessage::new(Default::default(), NetlinkPayload::InnerMessage(msg));
+    m.finalize();
+    let mut buf = vec![0; m.buffer_len()];
+    m.serialize(&mut buf);
+    buf
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -204,18 +204,10 @@ impl Route {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use netlink_packet_core::{NetlinkMessage, NetlinkPayload};
 
     /// `msg` as the kernel sends it: a netlink message of type RTM_NEWROUTE.
     fn wire(msg: RouteMessage) -> Vec<u8> {
-        let mut m = NetlinkMessage::new(
-            Default::default(),
-            NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewRoute(msg)),
-        );
-        m.finalize();
-        let mut buf = vec![0; m.buffer_len()];
-        m.serialize(&mut buf);
-        buf
+        crate::raw::wire(RouteNetlinkMessage::NewRoute(msg))
     }
 
     #[test]
