@@ -33,9 +33,6 @@ const DUMP_RETRIES: usize = 5;
 /// `NLMSGERR_ATTR_MSG`: the extended-ack text.
 const NLMSGERR_ATTR_MSG: u16 = 1;
 
-/// What [`Netlink::gets_then_dump`] returns: each get's answer, and the dump's items.
-pub(crate) type Exchanged<G, T> = (Vec<Result<Option<G>>>, Vec<T>);
-
 /// A synchronous rtnetlink connection. The socket belongs to the namespace it was
 /// opened in for its whole life, whatever thread later uses it.
 #[derive(Debug)]
@@ -210,132 +207,89 @@ impl Netlink {
         op: &str,
         decode: impl FnMut(&[u8]) -> std::result::Result<Option<T>, String>,
     ) -> Result<Vec<T>> {
-        let (_, items) = self.gets_then_dump(&[], message, op, |_| Ok(None::<()>), decode)?;
-        Ok(items)
-    }
-
-    /// One round trip for several reads: `gets` (requests a single message answers, such
-    /// as a link by name) and then a dump, sent in one datagram (the kernel runs them in
-    /// order, and a dump may follow gets, not another dump). `decode_get` and `decode`
-    /// turn each reply (raw bytes, netlink header included) into an item or skip it.
-    /// Returns each get's answer in order (`Err` with the kernel's errno when it failed)
-    /// and the dump's items.
-    pub(crate) fn gets_then_dump<G, T>(
-        &mut self,
-        gets: &[RouteNetlinkMessage],
-        dump: RouteNetlinkMessage,
-        op: &str,
-        mut decode_get: impl FnMut(&[u8]) -> std::result::Result<Option<G>, String>,
-        mut decode: impl FnMut(&[u8]) -> std::result::Result<Option<T>, String>,
-    ) -> Result<Exchanged<G, T>> {
         // One receive area per thread, shared by every connection (a jail's is used for
-        // two small exchanges): taken here, given back after.
+        // two small dumps): taken here, given back after.
         let mut buf = DUMP_BUF.take();
         if buf.len() < DUMP_SLOTS * DUMP_SLOT {
             buf.resize(DUMP_SLOTS * DUMP_SLOT, 0);
         }
-        let mut out = Err(Error::Kernel {
-            op: op.to_string(),
-            errno: libc::EINTR,
-            message: Some("dump kept being interrupted by concurrent changes".into()),
-        });
-        for _ in 0..DUMP_RETRIES {
-            match self.exchange(&mut buf, gets, &dump, op, &mut decode_get, &mut decode) {
-                Ok(Some(done)) => {
-                    out = Ok(done);
-                    break;
-                }
-                Ok(None) => continue,
-                Err(e) => {
-                    out = Err(e);
-                    break;
-                }
-            }
-        }
+        let out = self.dump_into(&mut buf, message, op, decode);
         DUMP_BUF.set(buf);
         out
     }
 
-    /// One try of [`Netlink::gets_then_dump`]; `None` when a concurrent change
-    /// interrupted the dump (the kernel flags it), to be run again.
-    fn exchange<G, T>(
+    fn dump_into<T>(
         &mut self,
         buf: &mut [u8],
-        gets: &[RouteNetlinkMessage],
-        dump: &RouteNetlinkMessage,
+        message: RouteNetlinkMessage,
         op: &str,
-        decode_get: &mut impl FnMut(&[u8]) -> std::result::Result<Option<G>, String>,
-        decode: &mut impl FnMut(&[u8]) -> std::result::Result<Option<T>, String>,
-    ) -> Result<Option<Exchanged<G, T>>> {
-        let decode_err = |detail: String| Error::Decode {
-            op: op.to_string(),
-            detail,
-        };
-        self.send.clear();
-        let first_get = self.seq.wrapping_add(1);
-        for g in gets {
+        mut decode: impl FnMut(&[u8]) -> std::result::Result<Option<T>, String>,
+    ) -> Result<Vec<T>> {
+        for _ in 0..DUMP_RETRIES {
             let seq = self.next_seq();
-            append(&mut self.send, NLM_F_REQUEST, seq, g.clone());
-        }
-        let seq = self.next_seq();
-        append(
-            &mut self.send,
-            NLM_F_REQUEST | NLM_F_DUMP,
-            seq,
-            dump.clone(),
-        );
-        self.send_buf(op)?;
-        let mut answers: Vec<Option<Result<Option<G>>>> = (0..gets.len()).map(|_| None).collect();
-        let mut pending = gets.len();
-        let mut items = Vec::new();
-        let mut interrupted = false;
-        let mut done = false;
-        while !done || pending > 0 {
-            let lens = self.recv_dump_datagrams(buf, op)?;
-            for (slot, len) in lens.iter().enumerate() {
-                let Some(len) = *len else { break };
-                let start = slot * DUMP_SLOT;
-                let datagram = &buf[start..start + len];
-                for raw in split_datagram(datagram, op)? {
-                    let (kind, flags, seq_of) = raw_header(raw);
-                    if seq_of != seq {
-                        // A get's answer: its message, or an error.
-                        let i = seq_of.wrapping_sub(first_get) as usize;
-                        let Some(answer @ None) = answers.get_mut(i) else {
+            self.send.clear();
+            append(
+                &mut self.send,
+                NLM_F_REQUEST | NLM_F_DUMP,
+                seq,
+                message.clone(),
+            );
+            self.send_buf(op)?;
+            let mut items = Vec::new();
+            let mut interrupted = false;
+            let mut done = false;
+            while !done {
+                let lens = self.recv_dump_datagrams(buf, op)?;
+                for (slot, len) in lens.iter().enumerate() {
+                    let Some(len) = *len else { break };
+                    let start = slot * DUMP_SLOT;
+                    let datagram = &buf[start..start + len];
+                    for raw in split_datagram(datagram, op)? {
+                        let (kind, flags, seq_of) = raw_header(raw);
+                        if seq_of != seq || done {
                             continue;
-                        };
-                        *answer = Some(if kind == NLMSG_ERROR {
-                            match dump_ended(raw, op) {
-                                Ok(_) => Ok(None),
-                                Err(e) => Err(e),
-                            }
-                        } else {
-                            decode_get(raw).map_err(decode_err)
-                        });
-                        pending -= 1;
-                        continue;
-                    }
-                    if done {
-                        continue;
-                    }
-                    if flags & NLM_F_DUMP_INTR != 0 {
-                        interrupted = true;
-                    }
-                    if kind > NLMSG_CONTROL_MAX {
-                        if let Some(item) = decode(raw).map_err(decode_err)? {
-                            items.push(item);
                         }
-                        continue;
+                        if flags & NLM_F_DUMP_INTR != 0 {
+                            interrupted = true;
+                        }
+                        if kind > NLMSG_CONTROL_MAX {
+                            match decode(raw) {
+                                Ok(Some(item)) => items.push(item),
+                                Ok(None) => {}
+                                Err(detail) => {
+                                    return Err(Error::Decode {
+                                        op: op.to_string(),
+                                        detail,
+                                    })
+                                }
+                            }
+                            continue;
+                        }
+                        done = dump_ended(raw, op)?;
                     }
-                    done = dump_ended(raw, op)?;
                 }
             }
+            if !interrupted {
+                return Ok(items);
+            }
         }
-        if interrupted {
-            return Ok(None);
+        Err(Error::Kernel {
+            op: op.to_string(),
+            errno: libc::EINTR,
+            message: Some("dump kept being interrupted by concurrent changes".into()),
+        })
+    }
+
+    /// Run interface ioctl `cmd` (`SIOCGIF*`) on `ifr` in this connection's namespace: any
+    /// socket answers them for its own namespace, a netlink one included.
+    pub(crate) fn ifreq_ioctl(&self, cmd: libc::c_ulong, ifr: &mut libc::ifreq) -> io::Result<()> {
+        use std::os::fd::AsRawFd;
+        // SAFETY: `ifr` is a valid, writable ifreq for the duration of the call; the
+        // SIOCGIF* requests write only inside it.
+        if unsafe { libc::ioctl(self.socket.as_raw_fd(), cmd as _, ifr as *mut libc::ifreq) } < 0 {
+            return Err(io::Error::last_os_error());
         }
-        let answers = answers.into_iter().map(|a| a.unwrap_or(Ok(None))).collect();
-        Ok(Some((answers, items)))
+        Ok(())
     }
 
     /// Send a request that returns exactly one message (a `GET` by key).
@@ -625,8 +579,6 @@ thread_local! {
 
 /// Message types up to this one are netlink's own (NOOP, ERROR, DONE, OVERRUN).
 const NLMSG_CONTROL_MAX: u16 = 4;
-/// `NLMSG_ERROR`: an error or an ack.
-const NLMSG_ERROR: u16 = 2;
 
 /// The messages of a datagram, as raw bytes (header included), in order.
 pub(crate) fn split_datagram<'b>(buf: &'b [u8], op: &str) -> Result<Vec<&'b [u8]>> {

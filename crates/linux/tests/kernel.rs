@@ -381,6 +381,9 @@ fn addresses_and_default_routes_in_the_jail() {
         (snap.links[0].name.as_str(), snap.links[0].index),
         ("eth0", idx)
     );
+    let full = nl.link(LinkRef::Name("eth0")).unwrap().unwrap();
+    assert!(full.mac.is_some());
+    assert_eq!(snap.links[0].mac, full.mac, "the MAC, read by ioctl");
     for want in ["10.9.0.2", "fd00:9::2"] {
         assert!(snap.addrs.iter().any(|a| a.addr == ip(want)), "{want}");
     }
