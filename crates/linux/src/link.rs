@@ -486,7 +486,8 @@ impl Netlink {
         }
     }
 
-    /// Link `name`'s index and MAC only, `Ok(None)` if there is no such link: two
+    /// Link `name`'s index and MAC only, `Ok(None)` if there is no such link (or `name`
+    /// cannot be one): two
     /// interface ioctls, several times cheaper than a `RTM_GETLINK`, for which the kernel
     /// fills in every IPv4 and IPv6 setting of the link (what observing a jail's NIC
     /// needs is its index, for its addresses, and its MAC).
@@ -495,11 +496,8 @@ impl Netlink {
         let bytes = name.as_bytes();
         // SAFETY: an all-zero ifreq is valid (a NUL name, a zero union).
         let mut ifr: libc::ifreq = unsafe { std::mem::zeroed() };
-        if bytes.len() >= ifr.ifr_name.len() || bytes.contains(&0) {
-            return Err(Error::Invalid {
-                op: op(),
-                reason: "not an interface name".into(),
-            });
+        if bytes.is_empty() || bytes.len() >= ifr.ifr_name.len() || bytes.contains(&0) {
+            return Ok(None);
         }
         for (d, b) in ifr.ifr_name.iter_mut().zip(bytes) {
             *d = *b as libc::c_char;

@@ -100,9 +100,7 @@ impl NsFd {
         drop(back);
         Ok(out)
     }
-}
 
-impl NsFd {
     /// Run `f(i)` inside each namespace `fds[i]` in turn, on the calling thread, going
     /// straight from one to the next and back to where the thread was at the end (one
     /// `setns` per namespace, not two). Stops at the first namespace it cannot enter.

@@ -384,6 +384,10 @@ fn addresses_and_default_routes_in_the_jail() {
     let full = nl.link(LinkRef::Name("eth0")).unwrap().unwrap();
     assert!(full.mac.is_some());
     assert_eq!(snap.links[0].mac, full.mac, "the MAC, read by ioctl");
+    // A name no interface can have (a hand-made tag, say) is simply not there.
+    for bad in ["", "sixteen-chars-xx", "nul\0x"] {
+        assert!(nl.link_brief(bad).unwrap().is_none(), "{bad:?}");
+    }
     for want in ["10.9.0.2", "fd00:9::2"] {
         assert!(snap.addrs.iter().any(|a| a.addr == ip(want)), "{want}");
     }

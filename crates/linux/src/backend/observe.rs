@@ -120,6 +120,7 @@ impl NsView {
     pub(super) fn is_dynamic(&self, index: u32, addr: &Cidr) -> bool {
         self.dynamic.binary_search(&(index, *addr)).is_ok()
     }
+
     /// Whether `addr` on `ifname` belongs to another resource.
     pub(super) fn is_claimed(&self, ifname: &str, addr: IpAddr) -> bool {
         self.claimed.contains(&(ifname.to_string(), addr))
@@ -157,8 +158,8 @@ pub(super) fn observe(b: &mut LinuxBackend, scope: &[&Resource]) -> Result<Obser
         hv.fdb = b.host()?.nl.fdb()?;
     }
 
-    // Jail namespaces: one connection each; the NICs asked for (by name) and every
-    // address in one round trip, default routes of the families asked for in another.
+    // Jail namespaces: one connection each, made in one pass; the NICs asked for (index
+    // and MAC by name), every address, and the routes of the families asked for.
     let mut want_jails: BTreeMap<String, (Vec<&str>, RouteFamilies)> = BTreeMap::new();
     for r in scope {
         match r {
