@@ -487,10 +487,9 @@ impl Netlink {
     }
 
     /// Link `name`'s index and MAC only, `Ok(None)` if there is no such link (or `name`
-    /// cannot be one): two
-    /// interface ioctls, several times cheaper than a `RTM_GETLINK`, for which the kernel
-    /// fills in every IPv4 and IPv6 setting of the link (what observing a jail's NIC
-    /// needs is its index, for its addresses, and its MAC).
+    /// cannot be one): two interface ioctls, several times cheaper than a `RTM_GETLINK`,
+    /// for which the kernel fills in every IPv4 and IPv6 setting of the link (observing a
+    /// jail's NIC needs its index, for its addresses, and its MAC).
     pub fn link_brief(&self, name: &str) -> Result<Option<Link>> {
         let op = || format!("get link {name}");
         let bytes = name.as_bytes();
@@ -517,7 +516,10 @@ impl Netlink {
         }
         // SAFETY: SIOCGIFHWADDR filled in the union's hardware address.
         let hw = unsafe { ifr.ifr_ifru.ifru_hwaddr };
-        let mac: Vec<u8> = hw.sa_data[..6].iter().map(|b| *b as u8).collect();
+        let mut mac = [0u8; 6];
+        for (d, b) in mac.iter_mut().zip(hw.sa_data.iter()) {
+            *d = *b as u8;
+        }
         Ok(Some(Link {
             index,
             name: name.to_string(),
