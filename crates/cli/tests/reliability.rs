@@ -87,7 +87,9 @@ impl Sandbox {
             .collect()
     }
 
-    fn run(&self, cfg: &Path, state: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    /// `jailnet` on the Linux backend with this sandbox as the host: `-c cfg`, the state
+    /// in `state`, then `args`.
+    fn command(&self, cfg: &Path, state: &Path, args: &[&str]) -> Command {
         let mut c = jailnet();
         c.args([
             "-c",
@@ -100,6 +102,11 @@ impl Sandbox {
             state.to_str().unwrap(),
         ]);
         c.args(args);
+        c
+    }
+
+    fn run(&self, cfg: &Path, state: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut c = self.command(cfg, state, args);
         for (k, v) in env {
             c.env(k, v);
         }
@@ -410,15 +417,7 @@ fn up_and_down_of_more_jails_than_the_soft_open_file_limit_allows() {
     let state = dir.path().join("state");
     let limited = |args: &[&str]| {
         use std::os::unix::process::CommandExt;
-        let mut c = jailnet();
-        c.args(["-c", cfg.to_str().unwrap(), "--backend", "linux"])
-            .args([
-                "--host-netns",
-                &sb.0,
-                "--state-dir",
-                state.to_str().unwrap(),
-            ])
-            .args(args);
+        let mut c = sb.command(&cfg, &state, args);
         // SAFETY: setrlimit is async-signal-safe; the closure only calls it.
         unsafe {
             c.pre_exec(|| {
